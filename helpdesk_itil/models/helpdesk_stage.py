@@ -1,0 +1,66 @@
+from odoo import api, fields, models
+
+# ITIL lifecycle states a stage maps to. Behaviour (SLA pauses, closure rules, counters)
+# keys on the state, never on the stage's name or its position in the pipeline.
+TICKET_STATES = [
+    ("new", "New"),
+    ("in_progress", "In Progress"),
+    ("pending", "Pending"),
+    ("resolved", "Resolved"),
+    ("closed", "Closed"),
+    ("cancelled", "Cancelled"),
+]
+OPEN_STATES = ("new", "in_progress", "pending")
+DONE_STATES = ("resolved", "closed", "cancelled")
+FINAL_STATES = ("closed", "cancelled")
+
+
+class HelpdeskStage(models.Model):
+    _name = "helpdesk.stage"
+    _description = "Helpdesk Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    state = fields.Selection(
+        TICKET_STATES,
+        required=True,
+        default="in_progress",
+        index=True,
+        help="ITIL state this stage stands for. Pending stages pause SLA clocks, "
+        "resolved stages need a resolution note and a closure code, "
+        "closed and cancelled stages make the ticket read-only.",
+    )
+    fold = fields.Boolean(
+        string="Folded in Kanban",
+        compute="_compute_fold",
+        store=True,
+        readonly=False,
+        help="Folded stages are collapsed in the kanban view.",
+    )
+    is_closing = fields.Boolean(
+        string="Closing Stage",
+        compute="_compute_is_closing",
+        store=True,
+        help="Tickets in a closing stage are finished: closed or cancelled.",
+    )
+    team_ids = fields.Many2many(
+        "helpdesk.team",
+        "helpdesk_team_stage_rel",
+        "stage_id",
+        "team_id",
+        string="Teams",
+        help="Teams using this stage. A stage without teams is offered to every team.",
+    )
+    description = fields.Text(translate=True)
+
+    @api.depends("state")
+    def _compute_fold(self):
+        for stage in self:
+            stage.fold = stage.state in FINAL_STATES
+
+    @api.depends("state")
+    def _compute_is_closing(self):
+        for stage in self:
+            stage.is_closing = stage.state in FINAL_STATES
