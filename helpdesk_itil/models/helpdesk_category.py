@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 
 class HelpdeskCategory(models.Model):
@@ -48,11 +47,6 @@ class HelpdeskCategory(models.Model):
         )
         for category in self:
             category.ticket_count = counts.get(category, 0)
-
-    @api.constrains("parent_id")
-    def _check_category_recursion(self):
-        if self._has_cycle():
-            raise ValidationError(self.env._("A category cannot be its own ancestor."))
 
     def _get_default_team(self):
         """The category's team, else the nearest ancestor's."""

@@ -63,7 +63,9 @@ class HelpdeskTeam(models.Model):
     resource_calendar_id = fields.Many2one(
         "resource.calendar",
         string="Working Hours",
-        default=lambda self: self.env.company.resource_calendar_id,
+        compute="_compute_resource_calendar_id",
+        store=True,
+        readonly=False,
         check_company=True,
         help="Business hours and holidays that SLA clocks of this team run on.",
     )
@@ -72,6 +74,13 @@ class HelpdeskTeam(models.Model):
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
     my_ticket_count = fields.Integer(string="My Tickets", compute="_compute_ticket_counters")
+
+    @api.depends("company_id")
+    def _compute_resource_calendar_id(self):
+        for team in self:
+            calendar_company = team.resource_calendar_id.company_id
+            if not team.resource_calendar_id or (calendar_company and calendar_company != team.company_id):
+                team.resource_calendar_id = team.company_id.resource_calendar_id
 
     @api.depends_context("uid")
     def _compute_ticket_counters(self):

@@ -68,9 +68,7 @@ class HelpdeskTicket(models.Model):
         return team.exists()._get_first_stage() if team.exists() else False
 
     # Identification
-    reference = fields.Char(
-        string="Reference", readonly=True, copy=False, index=True, default=lambda self: self.env._("New")
-    )
+    reference = fields.Char(string="Reference", readonly=True, copy=False, index=True)
     name = fields.Char(string="Subject", required=True, tracking=True, index="trigram")
     description = fields.Html()
     active = fields.Boolean(default=True)
@@ -303,10 +301,10 @@ class HelpdeskTicket(models.Model):
             self._check_input(vals, creating=True)
             if vals.get("user_id"):
                 vals["assign_date"] = now
+            if not vals.get("reference"):
+                vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
         tickets = super().create(vals_list)
         for ticket, vals in zip(tickets, vals_list, strict=True):
-            if not vals.get("reference") or vals.get("reference") == self.env._("New"):
-                ticket.reference = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
             if "priority" in vals and not vals.get("priority_overridden"):
                 matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(ticket.company_id)
                 if vals["priority"] != ticket._matrix_priority(matrix):
@@ -321,6 +319,8 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         self._check_input(vals, creating=False)
         self._check_closed_lock(vals)
+        if {"stage_id", "resolution_note", "closure_code_id"}.intersection(vals):
+            self._check_resolution_requirements(vals)
         now = fields.Datetime.now()
         if "priority" in vals and "priority_overridden" not in vals and not self.env.context.get("matrix_priority"):
             matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
@@ -354,7 +354,6 @@ class HelpdeskTicket(models.Model):
         if unassigned:
             super(HelpdeskTicket, unassigned).write({"assign_date": now})
         if "stage_id" in vals:
-            self._check_resolution_requirements()
             self._apply_state_dates(now)
             if reopened:
                 reopened._register_reopen(previous_states)
@@ -381,20 +380,30 @@ class HelpdeskTicket(models.Model):
                 )
             )
 
-    def _check_resolution_requirements(self):
+    def _check_resolution_requirements(self, vals=None):
+        """Resolving needs a resolution note and a closure code.
+
+        With `vals`, checks the tickets as they would be after writing them, so that a
+        refused write changes nothing.
+        """
+        vals = vals or {}
+        stage = self.env["helpdesk.stage"].browse(vals["stage_id"]) if vals.get("stage_id") else None
         for ticket in self:
-            if ticket.state not in ("resolved", "closed"):
+            state = stage.state if stage else ticket.state
+            if state not in ("resolved", "closed"):
                 continue
+            note = vals["resolution_note"] if "resolution_note" in vals else ticket.resolution_note
+            code = vals["closure_code_id"] if "closure_code_id" in vals else ticket.closure_code_id
             missing = []
-            if not html2plaintext(ticket.resolution_note or "").strip():
+            if not html2plaintext(note or "").strip():
                 missing.append(self._fields["resolution_note"].string)
-            if not ticket.closure_code_id:
+            if not code:
                 missing.append(self._fields["closure_code_id"].string)
             if missing:
                 raise ValidationError(
                     self.env._(
                         "To resolve %(ticket)s, fill in: %(fields)s.",
-                        ticket=ticket.reference,
+                        ticket=ticket.reference or ticket.name,
                         fields=", ".join(missing),
                     )
                 )

@@ -1,0 +1,38 @@
+import { registry } from "@web/core/registry";
+
+// An agent opens the team overview, drills into the team's open tickets, opens the
+// urgent ticket from the kanban, takes it and moves it to "In Progress".
+registry.category("web_tour.tours").add("helpdesk_itil_ticket_kanban_tour", {
+    url: "/odoo/action-helpdesk_itil.helpdesk_team_action_overview",
+    steps: () => [
+        {
+            trigger: ".o_kanban_record:contains('Tour Team') a[name='action_view_tickets']:contains('Open')",
+            run: "click",
+        },
+        {
+            trigger: ".o_kanban_group .o_kanban_record:contains('Mail server down') .badge:contains('P1')",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Mail server down')",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view button[name='action_assign_to_me']",
+            run: "click",
+        },
+        {
+            // Taken: the button is gone once the ticket is saved with the agent.
+            trigger: ".o_form_view:not(:has(button[name='action_assign_to_me']))",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button:contains('In Progress')",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('In Progress')",
+        },
+        {
+            trigger: ".o_form_button_save:not(:visible), .o_form_status_indicator_buttons:not(:visible)",
+        },
+    ],
+});

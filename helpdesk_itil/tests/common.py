@@ -1,0 +1,80 @@
+from odoo import fields
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+
+class HelpdeskFixtures:
+    """Two teams, one user per helpdesk group, a customer; shared by the test classes."""
+
+    @classmethod
+    def setup_helpdesk_fixtures(cls):
+        # env.cr.now() is the transaction's NOW(): make it follow freeze_time.
+        cls.classPatch(cls.env.cr, "now", fields.Datetime.now)
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
+        cls.company = cls.env.company
+        cls.user_a = new_test_user(
+            cls.env, login="hd_user_a", groups="helpdesk_itil.group_helpdesk_user", name="Ana (team A)"
+        )
+        cls.user_a2 = new_test_user(
+            cls.env, login="hd_user_a2", groups="helpdesk_itil.group_helpdesk_user", name="Alex (team A)"
+        )
+        cls.user_b = new_test_user(
+            cls.env, login="hd_user_b", groups="helpdesk_itil.group_helpdesk_user", name="Bea (team B)"
+        )
+        cls.agent = new_test_user(cls.env, login="hd_agent", groups="helpdesk_itil.group_helpdesk_agent", name="Gus Agent")
+        cls.manager = new_test_user(
+            cls.env, login="hd_manager", groups="helpdesk_itil.group_helpdesk_manager", name="Mia Manager"
+        )
+        cls.portal_user = new_test_user(cls.env, login="hd_portal", groups="base.group_portal", name="Pat Portal")
+        cls.team_a = cls.env["helpdesk.team"].create(
+            {"name": "Team A", "member_ids": [(6, 0, (cls.user_a | cls.user_a2).ids)], "leader_id": cls.user_a.id}
+        )
+        cls.team_b = cls.env["helpdesk.team"].create({"name": "Team B", "member_ids": [(6, 0, cls.user_b.ids)]})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Acme Corp", "is_company": True, "email": "it@acme.example.com"}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Carla Contact", "parent_id": cls.customer.id, "email": "carla@acme.example.com", "phone": "+34 600 000 000"}
+        )
+        cls.stage_new = cls.env.ref("helpdesk_itil.stage_new")
+        cls.stage_progress = cls.env.ref("helpdesk_itil.stage_in_progress")
+        cls.stage_pending = cls.env.ref("helpdesk_itil.stage_pending")
+        cls.stage_resolved = cls.env.ref("helpdesk_itil.stage_resolved")
+        cls.stage_closed = cls.env.ref("helpdesk_itil.stage_closed")
+        cls.stage_cancelled = cls.env.ref("helpdesk_itil.stage_cancelled")
+        cls.code_solved = cls.env.ref("helpdesk_itil.closure_solved")
+        cls.type_incident = cls.env.ref("helpdesk_itil.type_incident")
+
+    @classmethod
+    def create_ticket(cls, **values):
+        values.setdefault("name", "Laptop does not boot")
+        values.setdefault("team_id", cls.team_a.id)
+        return cls.env["helpdesk.ticket"].create(values)
+
+    def flush_tracking(self):
+        """Tracking values are written when the transaction commits: force them now."""
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.env.invalidate_all()
+
+    def resolve(self, ticket, stage=None):
+        ticket.write(
+            {
+                "stage_id": (stage or self.stage_resolved).id,
+                "resolution_note": "<p>Reseated the RAM module; boots fine.</p>",
+                "closure_code_id": self.code_solved.id,
+            }
+        )
+
+
+class HelpdeskCommon(HelpdeskFixtures, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_helpdesk_fixtures()
+
+
+class HelpdeskHttpCommon(HelpdeskFixtures, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_helpdesk_fixtures()

@@ -1,0 +1,190 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged, users
+
+from .common import HelpdeskCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTicketLifecycle(HelpdeskCommon):
+    def test_reference_sequence_and_display_name(self):
+        first = self.create_ticket()
+        second = self.create_ticket(name="Printer jams")
+        self.assertRegex(first.reference, r"^HD-\d{6}$")
+        self.assertNotEqual(first.reference, second.reference)
+        self.assertEqual(first.display_name, f"{first.reference} - Laptop does not boot")
+        # The reference is searchable, alone or inside a search term.
+        found = self.env["helpdesk.ticket"].name_search(first.reference)
+        self.assertEqual([r[0] for r in found], [first.id])
+        self.assertEqual(self.env["helpdesk.ticket"].search([("reference", "=", second.reference)]), second)
+
+    def test_new_ticket_starts_in_team_first_stage(self):
+        ticket = self.create_ticket()
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertEqual(ticket.state, "new")
+        self.assertEqual(ticket.company_id, self.team_a.company_id)
+
+    def test_category_routes_to_its_team_and_parent_team(self):
+        parent = self.env["helpdesk.category"].create({"name": "Network", "team_id": self.team_b.id})
+        child = self.env["helpdesk.category"].create({"name": "VPN", "parent_id": parent.id})
+        self.assertEqual(child.complete_name, "Network / VPN")
+        ticket = self.env["helpdesk.ticket"].create({"name": "VPN drops", "category_id": child.id})
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_customer_contact_kept_for_unknown_sender(self):
+        unknown = self.create_ticket(partner_email="someone@unknown.example.com", partner_name="Some One")
+        self.assertFalse(unknown.partner_id)
+        self.assertEqual(unknown.partner_email, "someone@unknown.example.com")
+        known = self.create_ticket(partner_id=self.contact.id)
+        self.assertEqual(known.partner_email, "carla@acme.example.com")
+        self.assertEqual(known.partner_phone, "+34 600 000 000")
+        self.assertEqual(known.commercial_partner_id, self.customer)
+        self.assertIn(self.contact, known.message_partner_ids, "the customer follows their ticket")
+
+    def test_timestamps_through_the_lifecycle(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            ticket = self.create_ticket()
+            self.assertFalse(ticket.assign_date)
+        with freeze_time("2026-03-02 09:10:00"):
+            ticket.user_id = self.user_a
+            self.assertEqual(str(ticket.assign_date), "2026-03-02 09:10:00")
+        with freeze_time("2026-03-02 09:20:00"):
+            ticket.with_user(self.user_a).message_post(
+                body="We are on it", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            self.assertEqual(str(ticket.first_response_date), "2026-03-02 09:20:00")
+        with freeze_time("2026-03-02 09:30:00"):
+            ticket.stage_id = self.stage_progress
+            self.assertEqual(str(ticket.last_stage_update), "2026-03-02 09:30:00")
+        with freeze_time("2026-03-02 11:00:00"):
+            self.resolve(ticket)
+            self.assertEqual(str(ticket.resolved_date), "2026-03-02 11:00:00")
+            self.assertFalse(ticket.closed_date)
+        with freeze_time("2026-03-05 11:00:00"):
+            ticket.stage_id = self.stage_closed
+            self.assertEqual(str(ticket.closed_date), "2026-03-05 11:00:00")
+            self.assertEqual(str(ticket.resolved_date), "2026-03-02 11:00:00", "closing keeps the resolution date")
+            self.assertTrue(ticket.is_closed)
+
+    def test_first_response_ignores_notes_and_customer_messages(self):
+        ticket = self.create_ticket(partner_id=self.contact.id)
+        ticket.with_user(self.user_a).message_post(body="internal", message_type="comment", subtype_xmlid="mail.mt_note")
+        ticket.message_post(
+            body="any news?", message_type="comment", subtype_xmlid="mail.mt_comment", author_id=self.contact.id
+        )
+        self.assertFalse(ticket.first_response_date)
+        ticket.with_user(self.user_a).message_post(body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertTrue(ticket.first_response_date)
+
+    def test_resolving_requires_note_and_code(self):
+        ticket = self.create_ticket()
+        with self.assertRaisesRegex(ValidationError, "Resolution Note, Closure Code"):
+            ticket.stage_id = self.stage_resolved
+        self.assertEqual(ticket.stage_id, self.stage_new, "nothing half-written")
+        with self.assertRaisesRegex(ValidationError, "Closure Code"):
+            ticket.write({"stage_id": self.stage_resolved.id, "resolution_note": "<p>done</p>"})
+        with self.assertRaisesRegex(ValidationError, "Resolution Note"):
+            ticket.write({"stage_id": self.stage_closed.id, "resolution_note": "<p> </p>", "closure_code_id": self.code_solved.id})
+        self.resolve(ticket)
+        self.assertEqual(ticket.state, "resolved")
+
+    def test_cancel_needs_no_resolution(self):
+        ticket = self.create_ticket()
+        ticket.stage_id = self.stage_cancelled
+        self.assertTrue(ticket.is_closed)
+        self.assertTrue(ticket.closed_date)
+
+    def test_reopen_counts_and_logs(self):
+        ticket = self.create_ticket()
+        self.resolve(ticket)
+        ticket.customer_confirmation = "rejected"
+        ticket.stage_id = self.stage_progress
+        self.assertEqual(ticket.reopen_count, 1)
+        self.assertFalse(ticket.resolved_date)
+        self.assertEqual(ticket.customer_confirmation, "none")
+        reopen_messages = ticket.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("helpdesk_itil.mt_ticket_reopened")
+        )
+        self.assertEqual(len(reopen_messages), 1)
+        self.assertIn("was Resolved", reopen_messages.body)
+        self.resolve(ticket)
+        ticket.stage_id = self.stage_pending
+        self.assertEqual(ticket.reopen_count, 2)
+        # Moving between open stages is not a reopen.
+        ticket.stage_id = self.stage_progress
+        self.assertEqual(ticket.reopen_count, 2)
+
+    def test_stage_change_is_tracked(self):
+        ticket = self.create_ticket()
+        self.flush_tracking()  # changes in the creating transaction are not tracked
+        ticket.stage_id = self.stage_progress
+        self.flush_tracking()
+        tracked = ticket.message_ids.tracking_value_ids.filtered(lambda v: v.field_id.name == "stage_id")
+        self.assertEqual(len(tracked), 1)
+        self.assertEqual(ticket.message_ids[0].subtype_id, self.env.ref("helpdesk_itil.mt_ticket_stage"))
+
+    @users("hd_agent")
+    def test_closed_ticket_is_read_only_for_agents(self):
+        ticket = self.create_ticket().with_user(self.env.user)
+        self.resolve(ticket)
+        ticket.stage_id = self.stage_closed
+        self.assertTrue(ticket.is_locked)
+        for values in (
+            {"name": "changed"},
+            {"description": "<p>changed</p>"},
+            {"partner_id": self.contact.id},
+            {"priority": "1"},
+            {"resolution_note": "<p>rewritten</p>"},
+            {"stage_id": self.stage_progress.id},
+        ):
+            with self.assertRaisesRegex(UserError, "is closed"):
+                ticket.write(values)
+        self.assertEqual(ticket.name, "Laptop does not boot")
+        # Messages and followers stay writable.
+        ticket.message_post(body="Customer called to say thanks", subtype_xmlid="mail.mt_note")
+        ticket.message_subscribe(partner_ids=self.contact.ids)
+        self.assertIn(self.contact, ticket.message_partner_ids)
+
+    @users("hd_manager")
+    def test_manager_edits_and_reopens_closed_ticket(self):
+        ticket = self.create_ticket().with_user(self.env.user)
+        self.resolve(ticket)
+        ticket.stage_id = self.stage_closed
+        self.assertFalse(ticket.is_locked)
+        ticket.name = "Laptop does not boot (RAM)"
+        ticket.stage_id = self.stage_progress
+        self.assertEqual(ticket.reopen_count, 1)
+        self.assertFalse(ticket.closed_date)
+
+    def test_closed_ticket_deletion_reserved_to_managers(self):
+        ticket = self.create_ticket()
+        self.resolve(ticket)
+        ticket.stage_id = self.stage_closed
+        with self.assertRaises(UserError):
+            ticket.with_user(self.agent).unlink()
+        ticket.with_user(self.manager).unlink()
+        self.assertFalse(ticket.exists())
+
+    def test_form_creation_with_onchanges(self):
+        category = self.env["helpdesk.category"].create({"name": "Printers", "team_id": self.team_b.id})
+        form = Form(self.env["helpdesk.ticket"].with_user(self.agent))
+        form.name = "Printer on floor 2 jams"
+        form.category_id = category
+        self.assertEqual(form.team_id, self.team_b)
+        form.partner_id = self.contact
+        self.assertEqual(form.partner_email, "carla@acme.example.com")
+        form.impact = "high"
+        form.urgency = "high"
+        self.assertEqual(form.priority, "1")
+        ticket = form.save()
+        self.assertFalse(ticket.priority_overridden, "the form sends the matrix value: no override")
+        self.assertEqual(ticket.stage_id, self.stage_new)
+
+    def test_partner_ticket_count_includes_contacts(self):
+        self.create_ticket(partner_id=self.contact.id)
+        self.create_ticket(partner_id=self.customer.id)
+        self.assertEqual(self.customer.helpdesk_ticket_count, 2)
+        self.assertEqual(self.contact.helpdesk_ticket_count, 1)
+        action = self.customer.action_view_helpdesk_tickets()
+        self.assertEqual(self.env["helpdesk.ticket"].search(action["domain"]).partner_id, self.customer | self.contact)

@@ -1,0 +1,141 @@
+import json
+from datetime import datetime, timedelta
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import HelpdeskCommon, HelpdeskHttpCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTicketSecurity(HelpdeskCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket_a = cls.create_ticket(name="Team A ticket")
+        cls.ticket_b = cls.create_ticket(name="Team B ticket", team_id=cls.team_b.id)
+        cls.ticket_orphan = cls.create_ticket(name="No team yet", team_id=False)
+
+    def visible_to(self, user):
+        return self.env["helpdesk.ticket"].with_user(user).search([])
+
+    def test_user_sees_only_own_team(self):
+        visible = self.visible_to(self.user_a)
+        self.assertIn(self.ticket_a, visible)
+        self.assertNotIn(self.ticket_b, visible)
+        self.assertNotIn(self.ticket_orphan, visible)
+        with self.assertRaises(AccessError):
+            self.ticket_b.with_user(self.user_a).read(["name"])
+        with self.assertRaises(AccessError):
+            self.ticket_b.with_user(self.user_a).write({"name": "hijacked"})
+        self.assertEqual(self.ticket_b.name, "Team B ticket")
+        self.assertEqual(self.visible_to(self.user_b), self.ticket_b)
+
+    def test_user_sees_assigned_and_followed_tickets(self):
+        self.ticket_b.user_id = self.user_a
+        self.assertIn(self.ticket_b, self.visible_to(self.user_a))
+        # The assignee was subscribed: after reassignment they keep access as a follower…
+        self.ticket_b.user_id = self.user_b
+        self.assertIn(self.user_a.partner_id, self.ticket_b.message_partner_ids)
+        self.assertIn(self.ticket_b, self.visible_to(self.user_a))
+        # …until they stop following it.
+        self.ticket_b.message_unsubscribe(partner_ids=self.user_a.partner_id.ids)
+        self.assertNotIn(self.ticket_b, self.visible_to(self.user_a))
+
+    def test_escalated_ticket_follows_new_team_old_handler_keeps_access_as_follower(self):
+        self.ticket_a.message_subscribe(partner_ids=self.user_a.partner_id.ids)
+        self.ticket_a.team_id = self.team_b
+        self.assertIn(self.ticket_a, self.visible_to(self.user_b))
+        self.assertIn(self.ticket_a, self.visible_to(self.user_a))
+        self.assertNotIn(self.ticket_a, self.visible_to(self.user_a2))
+
+    def test_agent_and_manager_see_everything(self):
+        for user in (self.agent, self.manager):
+            visible = self.visible_to(user)
+            self.assertIn(self.ticket_a, visible)
+            self.assertIn(self.ticket_b, visible)
+            self.assertIn(self.ticket_orphan, visible)
+
+    def test_user_cannot_delete_or_configure(self):
+        with self.assertRaises(AccessError):
+            self.ticket_a.with_user(self.user_a).unlink()
+        with self.assertRaises(AccessError):
+            self.team_a.with_user(self.user_a).write({"name": "renamed"})
+        with self.assertRaises(AccessError):
+            self.team_a.with_user(self.agent).write({"assignment_method": "round_robin"})
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.stage"].with_user(self.agent).create({"name": "Hack", "state": "new"})
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.priority.matrix"].with_user(self.agent).search([]).write({"priority": "1"})
+        self.team_a.with_user(self.manager).write({"assignment_method": "round_robin"})
+        self.assertEqual(self.team_a.assignment_method, "round_robin")
+
+    def test_portal_and_plain_employee_have_no_backend_access(self):
+        employee = new_test_user(self.env, login="hd_employee", groups="base.group_user")
+        for user in (self.portal_user, employee):
+            with self.assertRaises(AccessError):
+                self.env["helpdesk.ticket"].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                self.ticket_a.with_user(user).read(["name"])
+
+    def test_multi_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        other_team = self.env["helpdesk.team"].create({"name": "Other desk", "company_id": other_company.id})
+        other_ticket = self.create_ticket(name="Other company ticket", team_id=other_team.id)
+        self.assertEqual(other_ticket.company_id, other_company)
+        self.assertNotIn(other_ticket, self.visible_to(self.agent))
+        with self.assertRaises(AccessError):
+            other_ticket.with_user(self.agent).read(["name"])
+        self.agent.write({"company_ids": [(4, other_company.id)]})
+        visible = (
+            self.env["helpdesk.ticket"].with_user(self.agent).with_context(allowed_company_ids=[self.company.id, other_company.id]).search([])
+        )
+        self.assertIn(other_ticket, visible)
+
+    def test_team_counters_respect_access(self):
+        self.create_ticket(name="another B", team_id=self.team_b.id)
+        self.assertEqual(self.team_b.with_user(self.user_a).open_ticket_count, 0)
+        self.assertEqual(self.team_b.with_user(self.user_b).open_ticket_count, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketSecurityHttp(HelpdeskHttpCommon):
+    """Same rules through Odoo's JSON-2 API, with a real HTTP request and API key."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket_a = cls.create_ticket(name="Team A ticket")
+        cls.ticket_b = cls.create_ticket(name="Team B ticket", team_id=cls.team_b.id)
+        key = (
+            cls.env["res.users.apikeys"]
+            .with_user(cls.user_a)
+            ._generate(scope="rpc", name="test", expiration_date=datetime.now() + timedelta(days=1))
+        )
+        cls.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def json2(self, method, payload):
+        return self.url_open(f"/json/2/helpdesk.ticket/{method}", data=json.dumps(payload), headers=self.headers)
+
+    def test_json2_search_read_lists_only_own_team(self):
+        response = self.json2("search_read", {"domain": [], "fields": ["reference", "name"]})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual([row["name"] for row in response.json()], ["Team A ticket"])
+
+    def test_json2_read_foreign_ticket_is_forbidden(self):
+        response = self.json2("read", {"ids": [self.ticket_b.id], "fields": ["name"]})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertNotIn("Team B ticket", response.text)
+
+    def test_json2_write_foreign_ticket_is_forbidden(self):
+        response = self.json2("write", {"ids": [self.ticket_b.id], "vals": {"name": "hijacked"}})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.ticket_b.invalidate_recordset()
+        self.assertEqual(self.ticket_b.name, "Team B ticket")
+
+    def test_json2_create_with_bad_input_is_rejected_clearly(self):
+        before = self.env["helpdesk.ticket"].search_count([])
+        response = self.json2("create", {"vals_list": [{"name": "From API", "impact": "huge"}]})
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertIn("is not a valid Impact", response.json()["message"])
+        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), before)
