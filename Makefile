@@ -1,0 +1,36 @@
+# Developer entry points; the work is done by scripts/*.sh (see scripts/common.sh
+# for the environment variables: DB, TEST_DB, HTTP_PORT, ODOO_SRC, PGHOST, ...).
+# ARGS is passed on: to odoo-bin for `run`, to pytest for `test`.
+SHELL := /bin/bash
+ARGS ?=
+
+.PHONY: help run test setup clean bench lint
+
+help:
+	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
+	@echo "make test   set up, install our addons in a throw-away database, run pytest-odoo"
+	@echo "make setup  only the set-up (system packages, Odoo source, .venv, PostgreSQL, .odoo/odoo.conf)"
+	@echo "make bench  run bench/run.sh"
+	@echo "make lint   ruff check (if ruff is installed)"
+	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
+
+run:
+	bash scripts/run.sh $(ARGS)
+
+test:
+	bash scripts/test.sh $(ARGS)
+
+setup:
+	bash scripts/common.sh
+
+clean:
+	rm -rf .venv .odoo
+
+bench:
+	@if [ -f bench/run.sh ]; then bash bench/run.sh $(ARGS); \
+	else echo "[helpdesk_itil] bench/run.sh does not exist" >&2; exit 1; fi
+
+lint:
+	@if command -v ruff >/dev/null; then ruff check .; \
+	elif [ -x .venv/bin/ruff ]; then .venv/bin/ruff check .; \
+	else echo "[helpdesk_itil] ruff not installed; skipping lint (pip install ruff)"; fi

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make test`: install our addons (without demo data) into a throw-away database
+# and run their tests with pytest-odoo, HTTP server included (tours, url_open).
+# Env: TEST_DB (default hd_test_<pid>), see scripts/common.sh.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k sla -x`.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+setup test
+cd "$REPO_ROOT"
+DB="${TEST_DB:-hd_test_$$}"
+ADDONS="$(ours_addons)"
+[[ -n "$ADDONS" ]] || die "no addon (directory with __manifest__.py) found in $REPO_ROOT"
+
+test_dirs=()
+while IFS= read -r d; do
+    [[ -d "$d/tests" ]] && test_dirs+=("${d#"$REPO_ROOT"/}/tests")
+done < <(ours_addon_dirs)
+((${#test_dirs[@]})) || die "none of $ADDONS has a tests/ directory"
+
+# The database is always dropped, also on failure or Ctrl-C, and silently so
+# that pytest's summary stays the last line.
+trap 'drop_db "$DB"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+drop_db "$DB"
+
+# Plain install, no --test-enable: that would also run the tests of every
+# dependency (base, mail, ...).  Our tests run below through pytest.
+log "installing $ADDONS into $DB"
+odoo_bin -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn \
+    || die "installation of $ADDONS failed (see log above)"
+
+log "running pytest on ${test_dirs[*]}"
+rc=0
+# odoo must be importable for the pytest-odoo plugin itself; the addons become
+# importable as odoo.addons.<name> through the config's addons_path.
+PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
+    -p no:cacheprovider \
+    --odoo-config "$ODOO_CONF" \
+    --odoo-database "$DB" \
+    --odoo-http \
+    "${test_dirs[@]}" "$@" || rc=$?
+
+if ((rc == 5)); then
+    log "ERROR: pytest ran no tests (none collected, or all deselected); failing"
+fi
+exit "$rc"
