@@ -27,6 +27,8 @@
         "data/helpdesk_ticket_type_data.xml",
         "data/helpdesk_closure_code_data.xml",
         "data/helpdesk_priority_matrix_data.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
@@ -35,11 +37,18 @@
         "views/helpdesk_category_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
+        "views/helpdesk_sla_policy_views.xml",
+        "views/helpdesk_ticket_sla_views.xml",
+        "views/helpdesk_escalation_rule_views.xml",
+        "views/helpdesk_escalation_log_views.xml",
+        "wizard/helpdesk_ticket_escalate_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
+        "demo/helpdesk_sla_demo.xml",
         "demo/helpdesk_demo.xml",
+        "demo/helpdesk_escalation_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

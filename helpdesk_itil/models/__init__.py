@@ -6,4 +6,9 @@ from . import helpdesk_priority_matrix
 from . import helpdesk_category
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_sla_policy
+from . import helpdesk_ticket_sla
+from . import helpdesk_ticket_sla_interval
+from . import helpdesk_escalation_rule
+from . import helpdesk_escalation_log
 from . import res_partner

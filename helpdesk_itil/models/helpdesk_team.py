@@ -1,8 +1,17 @@
-from odoo import api, fields, models
+from datetime import timedelta
+
+import psycopg2.errors
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
+from odoo.tools import mute_logger
 
 from .helpdesk_priority_matrix import URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
+
+LIFECYCLE_BATCH_SIZE = 200
 
 
 class HelpdeskTeam(models.Model):
@@ -13,6 +22,9 @@ class HelpdeskTeam(models.Model):
 
     def _default_stage_ids(self):
         return self.env["helpdesk.stage"].search([])
+
+    def _default_pending_reminder_template(self):
+        return self.env.ref("helpdesk_itil.mail_template_ticket_pending_reminder", raise_if_not_found=False)
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
@@ -69,6 +81,23 @@ class HelpdeskTeam(models.Model):
         check_company=True,
         help="Business hours and holidays that SLA clocks of this team run on.",
     )
+    pending_reminder_days = fields.Integer(
+        string="Remind Customer After (days)",
+        help="Calendar days a ticket may wait on the customer (pending state) before the customer "
+        "gets a reminder. 0: no reminder.",
+    )
+    pending_auto_resolve_days = fields.Integer(
+        string="Resolve After (days)",
+        help="Calendar days a ticket may wait on the customer (pending state) before it is resolved "
+        "with the closure code “No Customer Response”. 0: never.",
+    )
+    pending_reminder_template_id = fields.Many2one(
+        "mail.template",
+        string="Reminder Template",
+        domain="[('model', '=', 'helpdesk.ticket')]",
+        default=lambda self: self._default_pending_reminder_template(),
+        help="Email sent to the customer as the reminder.",
+    )
     ticket_ids = fields.One2many("helpdesk.ticket", "team_id", string="Tickets")
     open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
@@ -81,6 +110,26 @@ class HelpdeskTeam(models.Model):
             calendar_company = team.resource_calendar_id.company_id
             if not team.resource_calendar_id or (calendar_company and calendar_company != team.company_id):
                 team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    @api.constrains("pending_reminder_days", "pending_auto_resolve_days")
+    def _check_pending_timers(self):
+        for team in self:
+            if team.pending_reminder_days < 0 or team.pending_auto_resolve_days < 0:
+                raise ValidationError(
+                    self.env._("Team %(team)s: waiting periods are days, 0 or more.", team=team.name)
+                )
+            if team.pending_reminder_days and team.pending_auto_resolve_days and (
+                team.pending_auto_resolve_days <= team.pending_reminder_days
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Team %(team)s: resolve waiting tickets after more days (now %(resolve)s) than the "
+                        "reminder (%(remind)s), or the customer never gets the reminder.",
+                        team=team.name,
+                        resolve=team.pending_auto_resolve_days,
+                        remind=team.pending_reminder_days,
+                    )
+                )
 
     @api.depends_context("uid")
     def _compute_ticket_counters(self):
@@ -131,6 +180,9 @@ class HelpdeskTeam(models.Model):
         """Return `count` users (empty records for manual teams) for new tickets."""
         self.ensure_one()
         members = self.member_ids.filtered("active").sorted("id")
+        if self.assignment_method != "manual" and members:
+            # Agents on leave (resource calendar) are skipped.
+            members -= self._users_on_leave(members)
         if self.assignment_method == "manual" or not members or count <= 0:
             return [self.env["res.users"]] * count
         # Serialise assignment per team: two requests creating tickets at once would
@@ -159,3 +211,174 @@ class HelpdeskTeam(models.Model):
             loads[user] += 1
             picked.append(user)
         return picked
+
+    @api.model
+    def _users_on_leave(self, users, at=None):
+        """The `users` on leave at `at` (now by default): a time off of their resource.
+
+        Users without a resource have no leaves and are considered available.
+        """
+        if not users:
+            return self.env["res.users"]
+        at = at or fields.Datetime.now()
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id.user_id", "in", users.ids),
+                    ("time_type", "=", "leave"),
+                    ("date_from", "<=", at),
+                    ("date_to", ">", at),
+                ]
+            )
+        )
+        return users & leaves.resource_id.user_id
+
+    def _pick_available_member(self, at=None, exclude=None):
+        """A member not on leave (and not in `exclude`), by the team's method, else the least loaded."""
+        self.ensure_one()
+        members = self.member_ids.filtered("active") - (exclude or self.env["res.users"])
+        members -= self._users_on_leave(members, at)
+        if not members:
+            return self.env["res.users"]
+        if self.assignment_method != "manual":
+            picked = self._pick_assignees(1)[0]
+            if picked in members:
+                return picked
+        loads = dict.fromkeys(members, 0)
+        loads.update(
+            self.env["helpdesk.ticket"]
+            .sudo()
+            ._read_group(
+                Domain("user_id", "in", members.ids) & Domain("state", "in", OPEN_STATES), ["user_id"], ["__count"]
+            )
+        )
+        return min(members, key=lambda u: (loads[u], u.id))
+
+    # Lifecycle timers: run by the single SLA watcher cron, in calendar days.
+
+    @api.model
+    def _cron_lifecycle_timers(self, batch_size=LIFECYCLE_BATCH_SIZE):
+        """Every per-team timer on ticket lifecycles, set-based, in committed batches.
+
+        Pending tickets: resolved after the team's `pending_auto_resolve_days`, reminded
+        once after `pending_reminder_days` (both counted from `last_stage_update`).
+        Returns True when all due tickets were handled, False when the cron's time ran out.
+        """
+        now = fields.Datetime.now()
+        teams = self.sudo().search(["|", ("pending_reminder_days", ">", 0), ("pending_auto_resolve_days", ">", 0)])
+        if not teams:
+            return True
+        return self._lifecycle_auto_resolve(teams, now, batch_size) and self._lifecycle_pending_reminders(
+            teams, now, batch_size
+        )
+
+    @api.model
+    def _lifecycle_due_domain(self, teams, days_field, now):
+        """Pending tickets of `teams` in their stage for at least the team's `days_field` days."""
+        by_days = {}
+        for team in teams.filtered(days_field):
+            by_days.setdefault(team[days_field], self.browse())
+            by_days[team[days_field]] |= team
+        if not by_days:
+            return Domain.FALSE
+        return Domain("state", "=", "pending") & Domain.OR(
+            Domain("team_id", "in", days_teams.ids) & Domain("last_stage_update", "<=", now - timedelta(days=days))
+            for days, days_teams in by_days.items()
+        )
+
+    @api.model
+    def _lifecycle_process(self, domain, batch_size, process):
+        """Call `process(tickets)` on locked batches of tickets still matching `domain`.
+
+        Commits after each batch; returns False when the cron's time ran out.
+        """
+        Ticket = self.env["helpdesk.ticket"].with_user(SUPERUSER_ID).sudo()
+        seen = []
+        while True:
+            tickets = Ticket.search(
+                domain & Domain("id", "not in", seen), order="last_stage_update, id", limit=batch_size
+            )
+            if not tickets:
+                return True
+            seen += tickets.ids
+            locked = self._lock_due_tickets(tickets, domain)
+            if locked:
+                process(locked)
+            if not self.env["ir.cron"]._commit_progress(len(tickets)):
+                return False
+
+    @api.model
+    def _lock_due_tickets(self, tickets, domain):
+        """The `tickets` no other worker holds, locked, that still match `domain`.
+
+        Rows another worker holds are skipped. When another worker changed and committed
+        some of them since this transaction's snapshot, locking them fails (serialization
+        error): the whole batch is left to the next run rather than handled twice.
+        """
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                locked = tickets.try_lock_for_update()
+        except psycopg2.errors.SerializationFailure:
+            return tickets.browse()
+        locked.invalidate_recordset()
+        return locked.filtered_domain(domain)
+
+    @api.model
+    def _lifecycle_auto_resolve(self, teams, now, batch_size):
+        domain = self._lifecycle_due_domain(teams, "pending_auto_resolve_days", now)
+        if domain.is_false():
+            return True
+        code = self.env.ref("helpdesk_itil.closure_no_response")
+
+        def resolve(tickets):
+            for team in tickets.team_id:
+                stage = team._get_done_stage()
+                if not stage:
+                    continue
+                team_tickets = tickets.filtered(lambda t, team=team: t.team_id == team)
+                note = self.env._(
+                    "Resolved automatically: the customer did not answer within %(days)s days.",
+                    days=team.pending_auto_resolve_days,
+                )
+                # The resolution note and the closure code go with the stage, in one write.
+                team_tickets.write(
+                    {"stage_id": stage.id, "resolution_note": Markup("<p>%s</p>") % note, "closure_code_id": code.id}
+                )
+                for ticket in team_tickets:
+                    ticket.message_post(body=note, subtype_xmlid="mail.mt_note", message_type="comment")
+
+        return self._lifecycle_process(domain, batch_size, resolve)
+
+    @api.model
+    def _lifecycle_pending_reminders(self, teams, now, batch_size):
+        domain = self._lifecycle_due_domain(teams, "pending_reminder_days", now)
+        if domain.is_false():
+            return True
+        domain &= Domain("pending_reminder_sent", "=", False)
+        default_template = self.env.ref("helpdesk_itil.mail_template_ticket_pending_reminder", raise_if_not_found=False)
+
+        def remind(tickets):
+            for team in tickets.team_id:
+                template = team.pending_reminder_template_id or default_template
+                if not template:
+                    continue
+                for ticket in tickets.filtered(lambda t, team=team: t.team_id == team):
+                    # Sent by the system: an automatic reminder is not an agent's response.
+                    ticket.message_post_with_source(
+                        template,
+                        message_type="comment",
+                        subtype_xmlid="mail.mt_comment",
+                        author_id=self.env.ref("base.partner_root").id,
+                    )
+            tickets.write({"pending_reminder_sent": now})
+
+        return self._lifecycle_process(domain, batch_size, remind)
+
+    def _get_done_stage(self):
+        """The stage automatic resolutions move this team's tickets to."""
+        self.ensure_one()
+        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
+        resolved = stages.filtered(lambda s: s.state == "resolved")[:1]
+        return resolved or stages.filtered(lambda s: s.state == "closed")[:1]

@@ -17,6 +17,20 @@ CHANNELS = [
     ("internal", "Internal"),
 ]
 CONFIRMATIONS = [("none", "None"), ("confirmed", "Confirmed"), ("rejected", "Rejected")]
+# Worst first: the ticket shows the worst status of its running SLA lines.
+SLA_TICKET_STATUSES = [("failed", "Failed"), ("at_risk", "At Risk"), ("ongoing", "Ongoing"), ("paused", "Paused")]
+# Changing these re-matches the ticket's SLA policies.
+SLA_MATCH_FIELDS = {
+    "company_id",
+    "team_id",
+    "category_id",
+    "type_id",
+    "priority",
+    "impact",
+    "urgency",
+    "partner_id",
+    "tag_ids",
+}
 
 # Content of a closed ticket: frozen for everyone but helpdesk managers. Messages,
 # followers, ratings and links to other documents stay writable.
@@ -183,6 +197,50 @@ class HelpdeskTicket(models.Model):
         help="Whether the customer confirmed the resolution.",
     )
     age_display = fields.Char(string="Age", compute="_compute_age_display")
+    pending_reminder_sent = fields.Datetime(
+        string="Reminder Sent On",
+        copy=False,
+        readonly=True,
+        help="When the customer was reminded during the current pending period; cleared when the stage changes.",
+    )
+
+    # Escalation
+    escalation_level = fields.Integer(
+        default=0, copy=False, readonly=True, tracking=True, index=True, help="Rung of the escalation ladder reached."
+    )
+    escalation_log_ids = fields.One2many("helpdesk.escalation.log", "ticket_id", string="Escalations", readonly=True)
+    no_response_escalation_date = fields.Datetime(
+        compute="_compute_no_response_escalation_date",
+        store=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the next “no first response” escalation rule is due.",
+    )
+
+    # SLA
+    sla_ids = fields.One2many("helpdesk.ticket.sla", "ticket_id", string="SLA Lines", copy=False)
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
+        help="Nearest deadline of the SLA lines still running.",
+    )
+    sla_status = fields.Selection(
+        SLA_TICKET_STATUSES,
+        string="SLA Status",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
+        help="Worst status of the SLA lines not settled yet.",
+    )
+    sla_failed = fields.Boolean(
+        string="SLA Failed",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
+        help="A promise of this ticket was, or is being, missed.",
+    )
 
     _reference_uniq = models.Constraint("unique (reference)", "Ticket references must be unique.")
 
@@ -255,6 +313,21 @@ class HelpdeskTicket(models.Model):
             else:
                 ticket.age_display = self.env._("%(hours)sh", hours=delta.seconds // 3600)
 
+    @api.depends("team_id", "escalation_level", "first_response_date")
+    def _compute_no_response_escalation_date(self):
+        self.env["helpdesk.escalation.rule"]._compute_no_response_dates(self)
+
+    @api.depends("sla_ids.deadline", "sla_ids.status", "sla_ids.settled_date")
+    def _compute_sla_summary(self):
+        rank = {status: index for index, (status, _label) in enumerate(SLA_TICKET_STATUSES)}
+        for ticket in self:
+            running = ticket.sla_ids.filtered(lambda line: not line.settled_date)
+            deadlines = [deadline for deadline in running.mapped("deadline") if deadline]
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+            statuses = [status for status in running.mapped("status") if status in rank]
+            ticket.sla_status = min(statuses, key=rank.get) if statuses else False
+            ticket.sla_failed = "failed" in ticket.sla_ids.mapped("status")
+
     @api.model
     def _read_group_stage_ids(self, stages, domain):
         team_id = self.env.context.get("default_team_id")
@@ -304,16 +377,25 @@ class HelpdeskTicket(models.Model):
             if not vals.get("reference"):
                 vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
         tickets = super().create(vals_list)
-        for ticket, vals in zip(tickets, vals_list, strict=True):
-            if "priority" in vals and not vals.get("priority_overridden"):
-                matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(ticket.company_id)
-                if vals["priority"] != ticket._matrix_priority(matrix):
-                    ticket.priority_overridden = True
+        # A priority given at creation that differs from the matrix is an override.
+        with_priority = [(t, v) for t, v in zip(tickets, vals_list, strict=True) if "priority" in v]
+        if with_priority:
+            companies = self.env["res.company"].union(*(t.company_id for t, _v in with_priority))
+            matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(companies)
+            overridden = self.browse(
+                t.id
+                for t, v in with_priority
+                if not v.get("priority_overridden") and v["priority"] != t._matrix_priority(matrix)
+            )
+            if overridden:
+                super(HelpdeskTicket, overridden).write({"priority_overridden": True})
         tickets._check_resolution_requirements()
         tickets._auto_assign()
-        tickets._apply_state_dates(now)
+        tickets._stamp_missing_state_dates(now)
         if tickets.partner_id:
             tickets._message_subscribe(partner_ids=tickets.partner_id.ids)
+        self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now)
+        self.env["helpdesk.escalation.rule"]._fire_on_create(tickets)
         return tickets
 
     def write(self, vals):
@@ -334,6 +416,7 @@ class HelpdeskTicket(models.Model):
             overridden = None
         if vals.get("stage_id"):
             vals["last_stage_update"] = now
+            vals.setdefault("pending_reminder_sent", False)
             new_state = self.env["helpdesk.stage"].browse(vals["stage_id"]).state
             reopened = self.filtered(lambda t: t.state in DONE_STATES) if new_state in OPEN_STATES else self.browse()
             previous_states = {ticket: ticket.stage_id for ticket in reopened}
@@ -359,7 +442,15 @@ class HelpdeskTicket(models.Model):
                 reopened._register_reopen(previous_states)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
+        self._sync_sla_after_write(vals, reopened, now)
         return result
+
+    def _sync_sla_after_write(self, vals, reopened, now):
+        """Once per batch: new policies start, others are cancelled, clocks pause, resume
+        or settle with the new stage; a reopen starts a new resolution line."""
+        rematch = SLA_MATCH_FIELDS.intersection(vals)
+        if rematch or "stage_id" in vals:
+            self.env["helpdesk.ticket.sla"]._sync_tickets(self, rematch_tickets=self if rematch else reopened, now=now)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -427,6 +518,15 @@ class HelpdeskTicket(models.Model):
         if reopened:
             super(HelpdeskTicket, reopened).write({"resolved_date": False, "closed_date": False})
 
+    def _stamp_missing_state_dates(self, now):
+        """At creation, date tickets born resolved or closed; given dates (imports) are kept."""
+        unresolved = self.filtered(lambda t: t.state in ("resolved", "closed") and not t.resolved_date)
+        if unresolved:
+            super(HelpdeskTicket, unresolved).write({"resolved_date": now})
+        unclosed = self.filtered(lambda t: t.state in FINAL_STATES and not t.closed_date)
+        if unclosed:
+            super(HelpdeskTicket, unclosed).write({"closed_date": now})
+
     def _register_reopen(self, previous_stages):
         for ticket in self:
             super(HelpdeskTicket, ticket).write(
@@ -480,7 +580,18 @@ class HelpdeskTicket(models.Model):
                 pending = self.filtered(lambda t: not t.first_response_date)
                 if pending:
                     super(HelpdeskTicket, pending.sudo()).write({"first_response_date": message.date})
+                # Meets the first-response line and any next-response line awaiting a reply.
+                self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
+            elif not is_agent:
+                # A customer message (or an unknown sender's) awaits the next agent reply.
+                self.env["helpdesk.ticket.sla"]._on_customer_message(self)
         return super()._message_post_after_hook(message, msg_values)
+
+    def action_escalate(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_escalate_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
 
     def action_assign_to_me(self):
         self.ensure_one()

@@ -4,3 +4,9 @@ from . import test_ticket_assignment
 from . import test_ticket_input
 from . import test_ticket_security
 from . import test_ticket_views
+from . import test_escalation
+from . import test_escalation_wizard
+from . import test_lifecycle_timers
+from . import test_sla_policy
+from . import test_sla_clock
+from . import test_sla_watcher

@@ -89,6 +89,20 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.resolve(ticket)
         self.assertEqual(ticket.state, "resolved")
 
+    def test_ticket_created_closed_keeps_given_dates(self):
+        values = {
+            "stage_id": self.stage_closed.id,
+            "resolution_note": "<p>Imported from the old tool</p>",
+            "closure_code_id": self.code_solved.id,
+        }
+        with freeze_time("2026-04-01 08:00:00"):
+            imported = self.create_ticket(**values, resolved_date="2025-12-01 10:00:00", closed_date="2025-12-03 10:00:00")
+            fresh = self.create_ticket(**values)
+        self.assertEqual(str(imported.resolved_date), "2025-12-01 10:00:00")
+        self.assertEqual(str(imported.closed_date), "2025-12-03 10:00:00")
+        self.assertEqual(str(fresh.resolved_date), "2026-04-01 08:00:00")
+        self.assertEqual(str(fresh.closed_date), "2026-04-01 08:00:00")
+
     def test_cancel_needs_no_resolution(self):
         ticket = self.create_ticket()
         ticket.stage_id = self.stage_cancelled

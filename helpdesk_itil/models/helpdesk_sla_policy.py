@@ -1,0 +1,280 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from .helpdesk_priority_matrix import PRIORITIES
+
+SLA_KINDS = [("sla", "SLA"), ("ola", "OLA")]
+SLA_METRICS = [
+    ("first_response", "First Response"),
+    ("resolution", "Resolution"),
+    ("next_response", "Next Response"),
+]
+# Fields of a policy that change the clock of the lines already running on it.
+CLOCK_FIELDS = ("target_hours", "at_risk_percent", "calendar_id", "pause_stage_ids")
+
+
+class HelpdeskSlaPolicy(models.Model):
+    """A promise on tickets: which tickets it covers, what it measures, how long it allows.
+
+    A policy is an SLA (promised to the customer) or an OLA (internal target of a team).
+    For each kind and metric the active, matching policy with the lowest sequence applies
+    to a ticket; its clock runs in business hours on the policy's calendar, else the
+    ticket team's, else the company's, and stops while the ticket is in a pause stage.
+    """
+
+    _name = "helpdesk.sla.policy"
+    _description = "Helpdesk SLA Policy"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(
+        default=10,
+        required=True,
+        help="When several policies of the same kind and metric match a ticket, the one "
+        "with the lowest sequence applies.",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    description = fields.Text(translate=True)
+    kind = fields.Selection(
+        SLA_KINDS,
+        required=True,
+        default="sla",
+        help="SLA: promised to the customer (shown on the portal). OLA: internal target of a team.",
+    )
+    metric = fields.Selection(
+        SLA_METRICS,
+        required=True,
+        default="resolution",
+        help="First response: the first public reply of an agent. Resolution: the ticket "
+        "reaches a resolved or closed state. Next response: every customer message awaits "
+        "an agent's public reply.",
+    )
+    target_hours = fields.Float(
+        string="Target (business hours)", required=True, default=8.0, help="Working hours allowed."
+    )
+    at_risk_percent = fields.Integer(
+        string="At Risk at (%)",
+        required=True,
+        default=75,
+        help="Share of the target used after which the ticket is shown at risk.",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Working Hours",
+        check_company=True,
+        help="Business hours and public holidays the clock runs on. Empty: the working hours "
+        "of the ticket's team, else the company's.",
+    )
+    pause_stage_ids = fields.Many2many(
+        "helpdesk.stage",
+        "helpdesk_sla_policy_pause_stage_rel",
+        "policy_id",
+        "stage_id",
+        string="Pause Stages",
+        help="The clock stops while the ticket is in one of these stages. Empty: every stage whose state is Pending.",
+    )
+
+    # Filters: an empty filter matches every ticket.
+    team_ids = fields.Many2many(
+        "helpdesk.team", "helpdesk_sla_policy_team_rel", "policy_id", "team_id", string="Teams", check_company=True
+    )
+    category_ids = fields.Many2many(
+        "helpdesk.category",
+        "helpdesk_sla_policy_category_rel",
+        "policy_id",
+        "category_id",
+        string="Categories",
+        help="Tickets of these categories or their sub-categories.",
+    )
+    type_ids = fields.Many2many(
+        "helpdesk.ticket.type", "helpdesk_sla_policy_type_rel", "policy_id", "type_id", string="Types"
+    )
+    priority = fields.Selection(PRIORITIES)
+    priority_operator = fields.Selection(
+        [("=", "Exactly"), ("at_least", "At Least")],
+        string="Priority Match",
+        required=True,
+        default="=",
+        help="Exactly: only this priority. At least: this priority or a more urgent one (P1 is the most urgent).",
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "helpdesk_sla_policy_partner_rel",
+        "policy_id",
+        "partner_id",
+        string="Customers",
+        help="Tickets of these customers or of their contacts.",
+    )
+    partner_category_ids = fields.Many2many(
+        "res.partner.category",
+        "helpdesk_sla_policy_partner_category_rel",
+        "policy_id",
+        "category_id",
+        string="Customer Tags",
+    )
+    tag_ids = fields.Many2many("helpdesk.tag", "helpdesk_sla_policy_tag_rel", "policy_id", "tag_id", string="Tags")
+    open_line_count = fields.Integer(string="Running Lines", compute="_compute_open_line_count")
+
+    def _compute_open_line_count(self):
+        counts = dict(
+            self.env["helpdesk.ticket.sla"]
+            .sudo()
+            ._read_group([("policy_id", "in", self.ids), ("settled_date", "=", False)], ["policy_id"], ["__count"])
+        )
+        for policy in self:
+            policy.open_line_count = counts.get(policy, 0)
+
+    @api.constrains("target_hours")
+    def _check_target_hours(self):
+        for policy in self:
+            if policy.target_hours <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "The target of “%(policy)s” must be a positive number of business hours.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("at_risk_percent")
+    def _check_at_risk_percent(self):
+        for policy in self:
+            if not 1 <= policy.at_risk_percent <= 99:
+                raise ValidationError(
+                    self.env._(
+                        "The at-risk threshold of “%(policy)s” must be between 1 and 99 %% of the target.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("calendar_id", "team_ids", "company_id")
+    def _check_calendar(self):
+        for policy in self:
+            if policy.calendar_id or policy.company_id.resource_calendar_id:
+                continue
+            teams = policy.team_ids.filtered(lambda t: not t.resource_calendar_id)
+            if not policy.team_ids or teams:
+                raise ValidationError(
+                    self.env._(
+                        "“%(policy)s” has no working hours to count business time on: set its "
+                        "Working Hours, or give working hours to %(where)s.",
+                        policy=policy.name,
+                        where=", ".join(teams.mapped("name")) if teams else policy.company_id.name,
+                    )
+                )
+
+    @api.constrains("active", "sequence", "company_id", "kind", "metric", "team_ids")
+    def _check_sequence_overlap(self):
+        for policy in self.filtered("active"):
+            others = self.search(
+                Domain("id", "!=", policy.id)
+                & Domain("company_id", "=", policy.company_id.id)
+                & Domain("kind", "=", policy.kind)
+                & Domain("metric", "=", policy.metric)
+                & Domain("sequence", "=", policy.sequence)
+            )
+            for other in others:
+                if (not other.team_ids and not policy.team_ids) or (other.team_ids & policy.team_ids):
+                    raise ValidationError(
+                        self.env._(
+                            "“%(policy)s” and “%(other)s” are both %(kind)s %(metric)s policies for the "
+                            "same teams with sequence %(sequence)s: give them different sequences so "
+                            "that it is clear which one applies.",
+                            policy=policy.name,
+                            other=other.name,
+                            kind=dict(SLA_KINDS)[policy.kind],
+                            metric=dict(SLA_METRICS)[policy.metric].lower(),
+                            sequence=policy.sequence,
+                        )
+                    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(fname in vals for fname in CLOCK_FIELDS):
+            self.env["helpdesk.ticket.sla"]._on_policy_change(self, fields.Datetime.now())
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["helpdesk.ticket.sla"].sudo().search_count([("policy_id", "in", self.ids)], limit=1)
+        if used:
+            raise UserError(
+                self.env._("Policies that tickets were measured against are kept for history: archive them instead.")
+            )
+
+    def action_view_open_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_sla_action")
+        action["domain"] = [("policy_id", "=", self.id), ("settled_date", "=", False)]
+        return action
+
+    # Matching
+
+    @api.model
+    def _get_matching_policies(self, tickets):
+        """Return {ticket: {(kind, metric): policy}}: the policy that applies per kind and metric.
+
+        One search for the policies of the tickets' companies, then matching in Python:
+        the cost does not depend on the number of tickets or policies per ticket.
+        """
+        policies = self.sudo().search([("company_id", "in", tickets.company_id.ids)])
+        # Lowest sequence first; on equal sequences (only possible between a policy with
+        # teams and one without) the policy naming teams is the more specific one.
+        policies = policies.sorted(lambda p: (p.sequence, not p.team_ids, p.id))
+        result = {}
+        for ticket in tickets:
+            winners = {}
+            for policy in policies:
+                key = (policy.kind, policy.metric)
+                if key not in winners and policy._match_ticket(ticket):
+                    winners[key] = policy
+            result[ticket] = winners
+        return result
+
+    def _match_ticket(self, ticket):
+        """Whether every filter of the policy accepts `ticket` (an empty filter accepts all)."""
+        self.ensure_one()
+        return (
+            self.company_id == ticket.company_id
+            and (not self.team_ids or ticket.team_id in self.team_ids)
+            and (not self.category_ids or self._match_category(ticket.category_id))
+            and (not self.type_ids or ticket.type_id in self.type_ids)
+            and (not self.priority or self._match_priority(ticket.priority))
+            and (
+                not self.partner_ids
+                or ticket.partner_id in self.partner_ids
+                or ticket.commercial_partner_id in self.partner_ids
+            )
+            and (
+                not self.partner_category_ids
+                or bool(
+                    (ticket.partner_id.category_id | ticket.commercial_partner_id.category_id)
+                    & self.partner_category_ids
+                )
+            )
+            and (not self.tag_ids or bool(ticket.tag_ids & self.tag_ids))
+        )
+
+    def _match_category(self, category):
+        """The category or one of its ancestors is a policy category (no query: parent_path)."""
+        path = category.parent_path
+        return bool(path) and any(path.startswith(policy_category.parent_path) for policy_category in self.category_ids)
+
+    def _match_priority(self, priority):
+        if self.priority_operator == "at_least":
+            # "1" (P1) is the most urgent: at least P2 means P1 or P2.
+            return bool(priority) and priority <= self.priority
+        return priority == self.priority
+
+    def _is_pause_stage(self, stage):
+        self.ensure_one()
+        if self.pause_stage_ids:
+            return stage in self.pause_stage_ids
+        return stage.state == "pending"
+
+    def _get_calendar(self, ticket):
+        """Working hours a line of this policy runs on for `ticket`."""
+        self.ensure_one()
+        return self.calendar_id or ticket.team_id.resource_calendar_id or ticket.company_id.resource_calendar_id

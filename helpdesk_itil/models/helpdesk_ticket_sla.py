@@ -1,0 +1,804 @@
+import bisect
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from pytz import utc
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from .helpdesk_sla_policy import SLA_KINDS, SLA_METRICS
+from .helpdesk_stage import OPEN_STATES
+
+_logger = logging.getLogger(__name__)
+
+SLA_STATUSES = [
+    ("ongoing", "Ongoing"),
+    ("paused", "Paused"),
+    ("at_risk", "At Risk"),
+    ("reached", "Reached"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+# Lines the SLA watcher looks at per transaction.
+WATCH_BATCH_SIZE = 1000
+# Working intervals are fetched for this span ahead at first, then by doubling spans.
+PLAN_WINDOW = timedelta(days=14)
+# A target that cannot be reached within this span (a calendar without working time)
+# gets no deadline.
+PLAN_HORIZON = timedelta(days=5 * 366)
+# Key in the cursor's per-transaction cache of the clocks a watcher batch shares with the
+# escalation engine (which asks ``_time_at_share`` line by line).
+CLOCKS_CACHE_KEY = "helpdesk_itil.sla_clocks"
+# Fields of a line read together whenever the engine works on lines.
+LINE_FIELDS = [
+    "ticket_id",
+    "policy_id",
+    "kind",
+    "metric",
+    "calendar_id",
+    "status",
+    "start_date",
+    "running_since",
+    "target_hours",
+    "carried_hours",
+    "used_hours",
+    "paused_hours",
+    "deadline",
+    "at_risk_date",
+    "escalation_date",
+    "next_check_date",
+    "current_interval_id",
+    "settled_date",
+]
+
+
+def _to_second(dt):
+    """Round to the second, as stored datetimes are."""
+    return (dt + timedelta(microseconds=500000)).replace(microsecond=0) if dt else dt
+
+
+class BusinessClock:
+    """Working time of one calendar, fetched once per batch and queried in Python.
+
+    ``resource.calendar.plan_hours()`` and ``get_work_duration_data()`` read attendances
+    and leaves on every call, i.e. several queries per SLA line. This keeps the work
+    intervals of a calendar (attendances minus public holidays and calendar leaves, built
+    by ``_work_intervals_batch(compute_leaves=True)`` in the calendar's time zone, so
+    nights, weekends and DST are right) as naive UTC datetimes with cumulative durations,
+    and answers durations and plannings of every line of the batch by bisection.
+
+    ``plan()`` follows ``plan_hours()``: a target that ends exactly at the end of a working
+    interval is due at that end (17:00), not at the next opening.
+    """
+
+    def __init__(self, calendar, company):
+        self.calendar = calendar
+        self.company = company
+        self.lo = self.hi = None
+        self.starts, self.stops, self.cum, self.cum_end = [], [], [], []
+
+    def _fetch(self, lo, hi):
+        # Public holidays (no calendar) of the ticket's company and leaves of this calendar.
+        domain = [("time_type", "=", "leave"), "|", ("calendar_id", "!=", False), ("company_id", "=", self.company.id)]
+        intervals = self.calendar._work_intervals_batch(
+            utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True
+        )[False]
+        result = []
+        for start, stop, _meta in intervals:
+            start = start.astimezone(utc).replace(tzinfo=None)
+            stop = stop.astimezone(utc).replace(tzinfo=None)
+            if stop > start:
+                result.append((start, stop))
+        return result
+
+    def ensure(self, lo, hi):
+        """Make sure the working intervals between `lo` and `hi` are known."""
+        if self.lo is None:
+            pieces = self._fetch(lo, hi)
+            self.lo, self.hi = lo, hi
+        else:
+            if lo >= self.lo and hi <= self.hi:
+                return
+            before = self._fetch(lo, self.lo) if lo < self.lo else []
+            after = self._fetch(self.hi, hi) if hi > self.hi else []
+            pieces = before + list(zip(self.starts, self.stops, strict=True)) + after
+            self.lo, self.hi = min(lo, self.lo), max(hi, self.hi)
+        self.starts = [start for start, _stop in pieces]
+        self.stops = [stop for _start, stop in pieces]
+        self.cum, self.cum_end, total = [], [], 0.0
+        for start, stop in pieces:
+            self.cum.append(total)
+            total += (stop - start).total_seconds()
+            self.cum_end.append(total)
+
+    def _work_seconds_until(self, dt):
+        """Working seconds between the start of the known range and `dt`."""
+        i = bisect.bisect_right(self.starts, dt) - 1
+        if i < 0:
+            return 0.0
+        return self.cum[i] + max(0.0, (min(dt, self.stops[i]) - self.starts[i]).total_seconds())
+
+    def duration(self, start, stop):
+        """Business hours between two naive UTC datetimes."""
+        if not start or not stop or stop <= start:
+            return 0.0
+        self.ensure(start, stop)
+        return (self._work_seconds_until(stop) - self._work_seconds_until(start)) / 3600
+
+    def plan(self, start, hours):
+        """The instant `hours` business hours after `start` (naive UTC), False if never."""
+        if hours <= 0:
+            return start
+        self.ensure(start, max(start + PLAN_WINDOW, self.hi or start))
+        target = self._work_seconds_until(start) + hours * 3600
+        span = PLAN_WINDOW
+        while not self.cum_end or self.cum_end[-1] < target - 1e-3:
+            if self.hi - start > PLAN_HORIZON:
+                return False
+            span *= 2
+            self.ensure(self.lo, self.hi + span)
+        i = bisect.bisect_left(self.cum_end, target - 1e-3)
+        return _to_second(self.starts[i] + timedelta(seconds=target - self.cum[i]))
+
+
+class BusinessClocks:
+    """The clocks of one batch, one per (calendar, company).
+
+    Callers first declare the time ranges they will need (``need``) so that each clock
+    fetches its intervals once for the whole batch, whatever the number of lines; a range
+    declared after a clock was used is fetched on its next use.
+    """
+
+    def __init__(self):
+        self._clocks = {}
+        self._needs = {}
+
+    def need_key(self, calendar, company, lo, hi):
+        if not lo or not calendar:
+            return
+        key = (calendar, company)
+        lo0, hi0 = self._needs.get(key, (lo, hi))
+        self._needs[key] = (min(lo, lo0), max(hi, hi0))
+
+    def need(self, line, lo, hi):
+        self.need_key(line.calendar_id, line.ticket_id.company_id, lo, hi)
+
+    def get(self, line):
+        key = (line.calendar_id, line.ticket_id.company_id)
+        clock = self._clocks.get(key)
+        if clock is None:
+            clock = self._clocks[key] = BusinessClock(*key)
+        if key in self._needs:
+            clock.ensure(*self._needs.pop(key))
+        return clock
+
+
+class SyncPlan:
+    """What one batch does to SLA lines: decided first, then applied with shared clocks."""
+
+    def __init__(self, lines):
+        self.settle = self.cancel = self.pause = self.resume = self.replan = lines
+        self.switch = {}  # line: new calendar
+        self.start = []  # (ticket, policy) then (ticket, policy, carried hours)
+
+
+class HelpdeskTicketSla(models.Model):
+    """The clock of one policy on one ticket.
+
+    A line runs in business hours from the moment its policy applies, pauses while the
+    ticket is in a pause stage and is settled once: reached when its metric is met (first
+    public agent reply, resolved or closed state, reply to a customer message), failed
+    when that happens after the deadline, cancelled when the policy stops applying.
+    Settled lines never change again; ``settled_date`` marks them.
+
+    Stored figures: ``used_hours`` are the business hours used up to ``running_since``
+    (the start of the current running interval) or up to the last pause; the deadline is
+    ``running_since`` plus the remaining hours on the calendar, so a running line's dates
+    do not depend on the current time and only change on pause, resume or policy edits.
+    ``next_check_date`` is the next moment the SLA watcher must look at the line (at risk,
+    breach or escalation), on an index the watcher scans.
+    """
+
+    _name = "helpdesk.ticket.sla"
+    _description = "Helpdesk Ticket SLA"
+    _order = "settled_date desc nulls first, deadline, id"
+
+    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one("helpdesk.sla.policy", string="Policy", required=True, index=True, ondelete="restrict")
+    name = fields.Char(related="policy_id.name")
+    kind = fields.Selection(SLA_KINDS, required=True)
+    metric = fields.Selection(SLA_METRICS, required=True)
+    team_id = fields.Many2one(related="ticket_id.team_id", store=True, index=True)
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    calendar_id = fields.Many2one("resource.calendar", string="Working Hours", help="Calendar the clock runs on.")
+    status = fields.Selection(SLA_STATUSES, required=True, default="ongoing", index=True)
+    start_date = fields.Datetime(string="Started On", required=True)
+    running_since = fields.Datetime(help="Start of the current running interval; empty while paused or settled.")
+    target_hours = fields.Float(string="Target (business hours)")
+    carried_hours = fields.Float(help="Business hours carried over from the line settled before a reopen.")
+    used_hours = fields.Float(
+        string="Used (business hours)", help="Business hours used up to the last pause or the current run's start."
+    )
+    paused_hours = fields.Float(string="Paused (hours)", help="Elapsed hours spent paused.")
+    deadline = fields.Datetime(index=True, help="When the target is reached if the clock keeps running.")
+    at_risk_date = fields.Datetime(string="At Risk On", index=True)
+    reached_date = fields.Datetime(string="Reached On", help="When the metric was met.")
+    settled_date = fields.Datetime(string="Settled On", index=True)
+    escalation_date = fields.Datetime(help="When the next escalation rule of this line becomes due.")
+    next_check_date = fields.Datetime(help="Next moment the SLA watcher looks at this line.")
+    current_interval_id = fields.Many2one("helpdesk.ticket.sla.interval", string="Current Interval", readonly=True)
+    interval_ids = fields.One2many("helpdesk.ticket.sla.interval", "sla_id", string="Intervals")
+
+    # The watcher scans this index; settled and paused lines are not in it.
+    _next_check_idx = models.Index("(next_check_date) WHERE next_check_date IS NOT NULL")
+    # One running promise per ticket, kind and metric, even with concurrent writers.
+    _open_line_uniq = models.UniqueIndex(
+        "(ticket_id, kind, metric) WHERE settled_date IS NULL",
+        "A ticket has one open SLA line per kind and metric.",
+    )
+
+    @api.depends("policy_id", "kind", "metric")
+    def _compute_display_name(self):
+        kinds = dict(SLA_KINDS)
+        for line in self:
+            line.display_name = f"{kinds.get(line.kind, '')} {line.policy_id.name or ''}".strip()
+
+    # ------------------------------------------------------------------
+    # Ticket events
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _sync_tickets(self, tickets, rematch_tickets=None, now=None):
+        """Bring the SLA lines of `tickets` in line with their state, stage and classification.
+
+        Called once per batch by ticket create() and write(). Policies are matched again
+        for `rematch_tickets` (created, reclassified or reopened): new lines start, lines
+        of policies that no longer apply are cancelled, the others keep their time. Then
+        every open line follows the ticket: settled when the ticket is resolved, closed or
+        cancelled, paused in a pause stage, resumed outside. The number of queries does not
+        depend on the number of lines per ticket.
+        """
+        now = now or fields.Datetime.now()
+        tickets = tickets.sudo()
+        rematch_tickets = (rematch_tickets or tickets.browse()).sudo()
+        lines = self.sudo().search_fetch(
+            Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+        )
+        lines_by_ticket = lines.grouped("ticket_id")
+        matches = self.env["helpdesk.sla.policy"]._get_matching_policies(
+            rematch_tickets.filtered(lambda t: t.state in OPEN_STATES)
+        )
+        plan = SyncPlan(lines.browse())
+        for ticket in tickets:
+            ticket_lines = lines_by_ticket.get(ticket, lines.browse())
+            if ticket.state not in OPEN_STATES:
+                # Resolved, closed or cancelled: every promise still running is settled.
+                plan.settle |= ticket_lines
+                continue
+            if ticket in matches:
+                ticket_lines = ticket_lines._plan_rematch(ticket, matches[ticket], plan)
+            ticket_lines._plan_clock(plan)
+        if plan.start:
+            plan.start = self._filter_starts(plan.start)
+        self._apply_sync_plan(plan, now)
+
+    def _plan_rematch(self, ticket, winners, plan):
+        """Cancel lines of `ticket` whose policy lost, start winners; return the lines kept."""
+        cancelled = self.filtered(lambda line: winners.get((line.kind, line.metric)) != line.policy_id)
+        plan.cancel |= cancelled
+        kept = self - cancelled
+        kept_keys = {(line.kind, line.metric) for line in kept}
+        replaced = {(line.kind, line.metric) for line in cancelled}
+        for (kind, metric), policy in winners.items():
+            if (kind, metric) in kept_keys:
+                continue
+            # A next-response line is opened by a customer message only; here it is
+            # started again only to replace the line of a policy that stopped applying.
+            if metric == "next_response" and (kind, metric) not in replaced:
+                continue
+            if metric == "first_response" and ticket.first_response_date:
+                continue
+            plan.start.append((ticket, policy))
+        return kept
+
+    def _plan_clock(self, plan):
+        """Pause, resume or move to another calendar the open lines as their ticket requires."""
+        for line in self:
+            ticket = line.ticket_id
+            calendar = line.policy_id._get_calendar(ticket)
+            if calendar and calendar != line.calendar_id:
+                plan.switch[line] = calendar
+            pause = line.policy_id._is_pause_stage(ticket.stage_id)
+            if pause and line.running_since:
+                plan.pause |= line
+            elif not pause and not line.running_since:
+                plan.resume |= line
+
+    @api.model
+    def _apply_sync_plan(self, plan, now):
+        # Declare every time range the batch needs first: one fetch of working intervals
+        # per calendar, whatever the number of lines.
+        clocks = BusinessClocks()
+        switched = plan.settle.browse([line.id for line in plan.switch])
+        horizon = now + PLAN_WINDOW
+        for line in plan.settle | plan.cancel | plan.pause | plan.resume | switched | plan.replan:
+            clocks.need(line, line.running_since or line.current_interval_id.date_start or now, horizon)
+        for line, calendar in plan.switch.items():
+            clocks.need_key(calendar, line.ticket_id.company_id, now, horizon)
+        for ticket, policy, _carried in plan.start:
+            clocks.need_key(policy._get_calendar(ticket), ticket.company_id, now, horizon)
+        new_intervals = []
+        plan.settle._settle(now, now, clocks)
+        plan.cancel._settle(now, now, clocks, status="cancelled")
+        plan.pause._pause(now, clocks, new_intervals)
+        plan.resume._resume(now, clocks, new_intervals)
+        for line, calendar in plan.switch.items():
+            if line in plan.pause or line in plan.resume:
+                # The interval was already cut at `now`: the new one runs on the new calendar.
+                line.calendar_id = calendar
+            else:
+                line._switch_calendar(calendar, now, clocks, new_intervals)
+        if plan.cancel and plan.start:
+            # Replacement lines: the unique index on open lines needs the old ones settled.
+            plan.cancel.flush_recordset(["settled_date"])
+        new_lines = self._start_lines(plan.start, now, clocks)
+        self._open_intervals(new_intervals)
+        (new_lines | plan.resume | switched | plan.replan)._plan(now, clocks)
+
+    @api.model
+    def _filter_starts(self, starts):
+        """Drop starts a ticket has already had, and find the time a reopen carries over."""
+        tickets = self.env["helpdesk.ticket"].browse({ticket.id for ticket, _policy in starts})
+        history = self.sudo().search_fetch(
+            Domain("ticket_id", "in", tickets.ids)
+            & Domain("status", "in", ("reached", "failed"))
+            & Domain("metric", "in", ("first_response", "resolution")),
+            ["ticket_id", "kind", "metric", "used_hours", "settled_date"],
+            order="settled_date desc, id desc",
+        )
+        last_settled = {}
+        for line in history:
+            last_settled.setdefault((line.ticket_id, line.kind, line.metric), line)
+        result = []
+        for ticket, policy in starts:
+            previous = last_settled.get((ticket, policy.kind, policy.metric))
+            if policy.metric == "first_response" and previous:
+                continue
+            carried = previous.used_hours if previous and policy.metric == "resolution" else 0.0
+            result.append((ticket, policy, carried))
+        return result
+
+    @api.model
+    def _start_lines(self, starts, now, clocks):
+        """Create the lines of `starts` [(ticket, policy, carried hours)], with their first interval."""
+        vals_list = []
+        paused_flags = []
+        for ticket, policy, carried in starts:
+            calendar = policy._get_calendar(ticket)
+            if not calendar:
+                _logger.warning("SLA policy %s: no working hours for ticket %s, not applied.", policy.id, ticket.id)
+                continue
+            paused = policy._is_pause_stage(ticket.stage_id)
+            paused_flags.append(paused)
+            vals_list.append(
+                {
+                    "ticket_id": ticket.id,
+                    "policy_id": policy.id,
+                    "kind": policy.kind,
+                    "metric": policy.metric,
+                    "calendar_id": calendar.id,
+                    "status": "paused" if paused else "ongoing",
+                    "start_date": now,
+                    "running_since": False if paused else now,
+                    "target_hours": policy.target_hours,
+                    "carried_hours": carried,
+                    "used_hours": carried,
+                }
+            )
+        lines = self.sudo().create(vals_list)
+        intervals = (
+            self.env["helpdesk.ticket.sla.interval"]
+            .sudo()
+            .create(
+                [
+                    {"sla_id": line.id, "kind": "paused" if paused else "running", "date_start": now}
+                    for line, paused in zip(lines, paused_flags, strict=True)
+                ]
+            )
+        )
+        for line, interval in zip(lines, intervals, strict=True):
+            line.current_interval_id = interval
+        return lines
+
+    def _close_current(self, when, clocks):
+        """Close each line's open interval at `when`; return the line values it changes."""
+        result = {}
+        for line in self:
+            interval = line.current_interval_id
+            clock = clocks.get(line) if line.calendar_id else None
+            if line.running_since:
+                hours = clock.duration(line.running_since, when) if clock else 0.0
+                vals = {"used_hours": line.used_hours + hours, "running_since": False}
+            else:
+                start = interval.date_start or when
+                hours = clock.duration(start, when) if clock else 0.0
+                vals = {"paused_hours": line.paused_hours + max((when - start).total_seconds(), 0) / 3600}
+            if interval:
+                interval.write({"date_stop": when, "business_hours": hours})
+            vals["current_interval_id"] = False
+            result[line] = vals
+        return result
+
+    def _settle(self, when, now, clocks, status=None):
+        """Settle open lines once: reached if met in time, else failed; or `status` (cancelled)."""
+        for line, vals in self._close_current(when, clocks).items():
+            if status:
+                final = status
+            elif line.status == "failed":
+                final = "failed"
+            elif line.running_since:
+                final = "failed" if line.deadline and when > line.deadline else "reached"
+            else:
+                # Paused: its used time is final, compare it with the target.
+                final = "failed" if line.used_hours > line.target_hours + 1e-6 else "reached"
+            vals.update(
+                status=final,
+                settled_date=now,
+                reached_date=when if final != "cancelled" else False,
+                at_risk_date=line.at_risk_date if line.running_since else False,
+                escalation_date=False,
+                next_check_date=False,
+            )
+            line.write(vals)
+
+    def _pause(self, now, clocks, new_intervals):
+        for line, vals in self._close_current(now, clocks).items():
+            vals.update(
+                status="failed" if line.status == "failed" else "paused",
+                deadline=False,
+                at_risk_date=False,
+                escalation_date=False,
+                next_check_date=False,
+            )
+            line.write(vals)
+            new_intervals.append((line, "paused", now))
+
+    def _resume(self, now, clocks, new_intervals):
+        for line, vals in self._close_current(now, clocks).items():
+            vals["running_since"] = now
+            line.write(vals)
+            new_intervals.append((line, "running", now))
+
+    def _switch_calendar(self, calendar, now, clocks, new_intervals):
+        """Run on another calendar from now on (team change, policy edit)."""
+        self.ensure_one()
+        if self.running_since:
+            vals = self._close_current(now, clocks)[self]
+            vals["running_since"] = now
+            new_intervals.append((self, "running", now))
+        else:
+            vals = {}
+        vals["calendar_id"] = calendar.id
+        self.write(vals)
+        clocks.need(self, now, now + PLAN_WINDOW)
+
+    @api.model
+    def _open_intervals(self, new_intervals):
+        if not new_intervals:
+            return
+        intervals = (
+            self.env["helpdesk.ticket.sla.interval"]
+            .sudo()
+            .create([{"sla_id": line.id, "kind": kind, "date_start": start} for line, kind, start in new_intervals])
+        )
+        for (line, _kind, _start), interval in zip(new_intervals, intervals, strict=True):
+            line.current_interval_id = interval
+
+    def _plan(self, now, clocks):
+        """Compute deadline, at-risk date, status, escalation and next check of running lines."""
+        running = self.filtered(lambda line: line.running_since and not line.settled_date)
+        for line in running:
+            clocks.need(line, line.running_since, now + PLAN_WINDOW)
+        for line in running:
+            clock = clocks.get(line)
+            deadline = clock.plan(line.running_since, line.target_hours - line.used_hours)
+            at_risk_hours = line.target_hours * line.policy_id.at_risk_percent / 100
+            at_risk_date = clock.plan(line.running_since, at_risk_hours - line.used_hours)
+            status = line.status
+            if status != "failed":
+                if deadline and deadline <= now:
+                    status = "failed"
+                elif at_risk_date and at_risk_date <= now:
+                    status = "at_risk"
+                else:
+                    status = "ongoing"
+            line.write({"deadline": deadline, "at_risk_date": at_risk_date, "status": status})
+        running._compute_escalation_dates(clocks)
+
+    # ------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _on_agent_reply(self, tickets, when):
+        """A public reply of an agent meets the first response and any awaited next response."""
+        lines = self.sudo().search_fetch(
+            Domain("ticket_id", "in", tickets.ids)
+            & Domain("settled_date", "=", False)
+            & Domain("metric", "in", ("first_response", "next_response")),
+            LINE_FIELDS,
+        )
+        if not lines:
+            return
+        now = fields.Datetime.now()
+        clocks = BusinessClocks()
+        for line in lines:
+            clocks.need(line, line.running_since or line.current_interval_id.date_start, max(when, now))
+        lines._settle(min(when, now), now, clocks)
+
+    @api.model
+    def _on_customer_message(self, tickets):
+        """A customer message on an answered, open ticket awaits the next agent reply."""
+        tickets = tickets.sudo().filtered(lambda t: t.state in OPEN_STATES and t.first_response_date)
+        if not tickets:
+            return
+        now = fields.Datetime.now()
+        awaiting = set(
+            self.sudo()
+            .search_fetch(
+                Domain("ticket_id", "in", tickets.ids)
+                & Domain("settled_date", "=", False)
+                & Domain("metric", "=", "next_response"),
+                ["ticket_id", "kind"],
+            )
+            .mapped(lambda line: (line.ticket_id, line.kind))
+        )
+        starts = [
+            (ticket, policy, 0.0)
+            for ticket, winners in self.env["helpdesk.sla.policy"]._get_matching_policies(tickets).items()
+            for (kind, metric), policy in winners.items()
+            if metric == "next_response" and (ticket, kind) not in awaiting
+        ]
+        if starts:
+            clocks = BusinessClocks()
+            for ticket, policy, _carried in starts:
+                clocks.need_key(policy._get_calendar(ticket), ticket.company_id, now, now + PLAN_WINDOW)
+            self._start_lines(starts, now, clocks)._plan(now, clocks)
+
+    # ------------------------------------------------------------------
+    # Policy edits
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _on_policy_change(self, policies, now):
+        """Apply a policy's new target, threshold, calendar or pause stages to its open lines.
+
+        Running intervals go on unless the calendar changed; settled lines never change.
+        """
+        lines = self.sudo().search_fetch(
+            Domain("policy_id", "in", policies.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+        )
+        for line in lines:
+            if line.target_hours != line.policy_id.target_hours:
+                line.target_hours = line.policy_id.target_hours
+        plan = SyncPlan(lines.browse())
+        lines._plan_clock(plan)
+        plan.replan = lines
+        self._apply_sync_plan(plan, now)
+
+    # ------------------------------------------------------------------
+    # Escalation dates (contract with helpdesk.escalation.rule)
+    # ------------------------------------------------------------------
+
+    def _get_escalation_thresholds(self):
+        """{line: [used business hours at which a rule not fired yet becomes due]}.
+
+        Rules of trigger 'sla_share' are due at a share of the line's target, rules of
+        trigger 'sla_breach' at the target plus their offset (business hours after the
+        breach). The conditions are the escalation engine's own: the rule matches the
+        ticket and the line's policy (``_matches``), is above the ticket's escalation level
+        and has no log for (ticket, rule, level) yet (``_fired_keys``). Two queries for the
+        whole batch.
+        """
+        if "helpdesk.escalation.rule" not in self.env or not self:
+            return {}
+        Rule = self.env["helpdesk.escalation.rule"].sudo()
+        rules = Rule.search(
+            Domain("trigger", "in", ("sla_share", "sla_breach")) & Domain("company_id", "in", self.company_id.ids)
+        )
+        if not rules:
+            return {}
+        fired = Rule._fired_keys(self.ticket_id, rules)
+        result = {}
+        for line in self:
+            ticket = line.ticket_id
+            thresholds = []
+            for rule in rules:
+                if (
+                    rule.level <= ticket.escalation_level
+                    or (ticket.id, rule.id, rule.level) in fired
+                    or not rule._matches(ticket, line.policy_id)
+                ):
+                    continue
+                if rule.trigger == "sla_share":
+                    thresholds.append(line.target_hours * rule.share_percent / 100)
+                else:
+                    thresholds.append(line.target_hours + rule.offset_hours)
+            if thresholds:
+                result[line] = thresholds
+        return result
+
+    def _time_at_share(self, share):
+        """When the running line will have used `share` (0-1) of its target; False if paused."""
+        self.ensure_one()
+        if not self.running_since or self.settled_date:
+            return False
+        clocks = self.env.cr.cache.get(CLOCKS_CACHE_KEY) or BusinessClocks()
+        return clocks.get(self).plan(self.running_since, self.target_hours * share - self.used_hours)
+
+    def _compute_escalation_dates(self, clocks=None):
+        """Set escalation_date and next_check_date of the lines (False unless running)."""
+        clocks = clocks or BusinessClocks()
+        running = self.filtered(lambda line: line.running_since and not line.settled_date)
+        thresholds = running._get_escalation_thresholds()
+        for line in running:
+            if line in thresholds:
+                clocks.need(line, line.running_since, line.running_since + PLAN_WINDOW)
+        for line in self:
+            escalation_date = False
+            if line in thresholds:
+                escalation_date = clocks.get(line).plan(line.running_since, min(thresholds[line]) - line.used_hours)
+            candidates = [escalation_date] if line in running else []
+            if line in running and line.status == "ongoing":
+                candidates.append(line.at_risk_date)
+            if line in running and line.status != "failed":
+                candidates.append(line.deadline)
+            candidates = [date for date in candidates if date]
+            vals = {"escalation_date": escalation_date, "next_check_date": min(candidates) if candidates else False}
+            if any(line[fname] != value for fname, value in vals.items()):
+                line.write(vals)
+
+    # ------------------------------------------------------------------
+    # Audit
+    # ------------------------------------------------------------------
+
+    def _recompute_from_intervals(self):
+        """Recompute business hours of closed intervals from the calendar, then the lines' figures.
+
+        used_hours = carried hours + business hours of closed running intervals;
+        paused_hours = elapsed hours of closed paused intervals. Open lines keep their
+        current run open, so their deadline is planned again from it.
+        """
+        intervals = (
+            self.env["helpdesk.ticket.sla.interval"]
+            .sudo()
+            .search_fetch(
+                [("sla_id", "in", self.ids), ("date_stop", "!=", False)],
+                ["sla_id", "kind", "date_start", "date_stop", "business_hours"],
+            )
+        )
+        clocks = BusinessClocks()
+        for interval in intervals:
+            clocks.need(interval.sla_id, interval.date_start, interval.date_stop)
+        used = defaultdict(float)
+        paused = defaultdict(float)
+        for interval in intervals:
+            line = interval.sla_id
+            hours = clocks.get(line).duration(interval.date_start, interval.date_stop) if line.calendar_id else 0.0
+            if abs(hours - interval.business_hours) > 1e-6:
+                interval.business_hours = hours
+            if interval.kind == "running":
+                used[line] += hours
+            else:
+                paused[line] += (interval.date_stop - interval.date_start).total_seconds() / 3600
+        for line in self:
+            line.write({"used_hours": line.carried_hours + used[line], "paused_hours": paused[line]})
+        self.filtered(lambda line: not line.settled_date)._plan(fields.Datetime.now(), clocks)
+
+    # ------------------------------------------------------------------
+    # SLA watcher
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_watch(self):
+        """Scheduled action "Helpdesk: SLA watcher and lifecycle timers" (every minute).
+
+        1. Scans open lines whose ``next_check_date`` has come, on its partial index, in
+           batches of WATCH_BATCH_SIZE; rows another worker holds are skipped
+           (``try_lock_for_update``), so two workers never handle the same line.
+        2. Per batch: lines past their at-risk date become at risk, past their deadline
+           failed; due escalation rules are fired by
+           ``helpdesk.escalation.rule._fire_for_sla_lines`` (once per ticket, rule and
+           level, also enforced by a unique index on the escalation log); the lines'
+           escalation and next-check dates are computed again; the batch is committed with
+           ``ir.cron._commit_progress``, and the run stops when its time is up.
+        3. Runs the escalation of tickets without a first response and the per-team
+           lifecycle timers (pending reminders, auto-resolve, auto-close): this is the one
+           cron that owns every helpdesk timer.
+        4. Asks to run again at the earliest next-check date (``ir.cron._trigger``), so a
+           breach is handled within a minute even if the interval is made longer.
+
+        Running it twice, or twice at once, changes nothing the second time: a line is
+        only touched when it is due, and handling it moves its next check to the future.
+        """
+        now = fields.Datetime.now()
+        # Lines handled or skipped (held by another worker) in this run are not scanned
+        # again by it, even if an escalation left them due.
+        seen = []
+        while True:
+            handled, remaining = self._watch_due_batch(now, seen)
+            if handled is None:
+                break
+            if not self.env["ir.cron"]._commit_progress(len(handled), remaining=remaining):
+                return
+        Rule = self.env["helpdesk.escalation.rule"] if "helpdesk.escalation.rule" in self.env else None
+        if Rule is not None and hasattr(Rule, "_cron_escalate_no_response"):
+            Rule.sudo()._cron_escalate_no_response()
+        Team = self.env["helpdesk.team"]
+        if hasattr(Team, "_cron_lifecycle_timers"):
+            Team.sudo()._cron_lifecycle_timers()
+        self._schedule_next_watch(now)
+
+    @api.model
+    def _watch_due_batch(self, now, seen, limit=WATCH_BATCH_SIZE):
+        """Handle one batch of due lines, without committing.
+
+        Returns (lines handled, number of due lines left), or (None, 0) when nothing is
+        due. `seen` collects the ids looked at, handled or held by another transaction.
+        """
+        Line = self.sudo()
+        domain = Domain("next_check_date", "<=", now) & Domain("settled_date", "=", False)
+        candidates = Line.search(domain & Domain("id", "not in", seen), order="next_check_date, id", limit=limit)
+        if not candidates:
+            return None, 0
+        seen += candidates.ids
+        lines = candidates.try_lock_for_update(allow_referencing=True)
+        lines._watch(now)
+        remaining = Line.search_count(domain & Domain("id", "not in", seen)) if len(candidates) == limit else 0
+        return lines, remaining
+
+    @api.model
+    def _schedule_next_watch(self, now):
+        upcoming = self.sudo().search_fetch(
+            Domain("next_check_date", ">", now), ["next_check_date"], order="next_check_date", limit=1
+        )
+        cron = self.env.ref("helpdesk_itil.ir_cron_helpdesk_sla_watch", raise_if_not_found=False)
+        if not upcoming or not cron:
+            return
+        # The cron runs every minute: do not pile up one trigger per run for the same check.
+        already = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search_count(
+                [("cron_id", "=", cron.id), ("call_at", ">", now), ("call_at", "<=", upcoming.next_check_date)], limit=1
+            )
+        )
+        if not already:
+            cron._trigger(upcoming.next_check_date)
+
+    def _watch(self, now):
+        """Handle due lines: statuses, escalations, next checks. No commit."""
+        lines = self.filtered(
+            lambda line: not line.settled_date and line.next_check_date and line.next_check_date <= now
+        )
+        for line in lines.filtered("running_since"):
+            if line.status != "failed" and line.deadline and line.deadline <= now:
+                line.status = "failed"
+            elif line.status == "ongoing" and line.at_risk_date and line.at_risk_date <= now:
+                line.status = "at_risk"
+        due = lines.filtered(lambda line: line.escalation_date and line.escalation_date <= now)
+        Rule = self.env["helpdesk.escalation.rule"] if "helpdesk.escalation.rule" in self.env else None
+        # One set of clocks for the batch, also used by the escalation engine's due dates.
+        clocks = BusinessClocks()
+        for line in lines.filtered("running_since"):
+            clocks.need(line, line.running_since, now + PLAN_WINDOW)
+        self.env.cr.cache[CLOCKS_CACHE_KEY] = clocks
+        try:
+            if due and Rule is not None and hasattr(Rule, "_fire_for_sla_lines"):
+                Rule.sudo()._fire_for_sla_lines(due, now)
+            # Escalation actions may have re-matched the ticket and settled or replaced lines.
+            lines.filtered(lambda line: not line.settled_date)._compute_escalation_dates(clocks)
+        finally:
+            self.env.cr.cache.pop(CLOCKS_CACHE_KEY, None)
