@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
@@ -545,11 +547,18 @@ class HelpdeskTicket(models.Model):
         """Give unassigned tickets an assignee by their team's assignment method."""
         unassigned = self.filtered(lambda t: not t.user_id and t.team_id and t.team_id.assignment_method != "manual")
         now = fields.Datetime.now()
+        tickets_by_user = defaultdict(lambda: self.browse())
         for team in unassigned.team_id:
             team_tickets = unassigned.filtered(lambda t, team=team: t.team_id == team)
             for ticket, user in zip(team_tickets, team._pick_assignees(len(team_tickets)), strict=True):
                 if user:
-                    super(HelpdeskTicket, ticket).write({"user_id": user.id, "assign_date": now})
+                    tickets_by_user[user] |= ticket
+        # One write per assignee. No "assigned to you" email per ticket: a burst of alerts
+        # would flood the agents; they follow their tickets and see them in "My Tickets".
+        for user, tickets in tickets_by_user.items():
+            super(HelpdeskTicket, tickets.with_context(mail_auto_subscribe_no_notify=True)).write(
+                {"user_id": user.id, "assign_date": now}
+            )
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -561,18 +570,23 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.display_name = f"{ticket.reference} - {ticket.name}" if ticket.reference else ticket.name
 
+    def _subtype(self, xmlid):
+        # Through the cached xmlid map: env.ref() would query the subtype's existence
+        # for every ticket of a batch (mail checks it once more anyway).
+        return self.env["mail.message.subtype"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
+
     def _creation_subtype(self):
-        return self.env.ref("helpdesk_itil.mt_ticket_new")
+        return self._subtype("helpdesk_itil.mt_ticket_new")
 
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:
-            return self.env.ref("helpdesk_itil.mt_ticket_stage")
+            return self._subtype("helpdesk_itil.mt_ticket_stage")
         return super()._track_subtype(init_values)
 
     def _message_post_after_hook(self, message, msg_values):
         # The first public reply written by an agent is the first response.
-        if message.message_type in ("comment", "email") and message.subtype_id == self.env.ref("mail.mt_comment"):
+        if message.message_type in ("comment", "email") and message.subtype_id == self._subtype("mail.mt_comment"):
             author = message.author_id
             author_users = author.sudo().user_ids
             is_agent = author_users and not all(author_users.mapped("share"))
