@@ -27,6 +27,7 @@
         "data/helpdesk_ticket_type_data.xml",
         "data/helpdesk_closure_code_data.xml",
         "data/helpdesk_priority_matrix_data.xml",
+        "data/helpdesk_intake_mail_template_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",

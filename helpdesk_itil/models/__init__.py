@@ -7,3 +7,4 @@ from . import helpdesk_category
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import res_partner
+from . import mail_thread

@@ -1,3 +1,5 @@
+import ast
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -8,6 +10,7 @@ from .helpdesk_stage import OPEN_STATES
 class HelpdeskTeam(models.Model):
     _name = "helpdesk.team"
     _description = "Helpdesk Team"
+    _inherit = ["mail.alias.mixin", "mail.thread"]
     _order = "sequence, name, id"
     _check_company_auto = True
 
@@ -70,6 +73,33 @@ class HelpdeskTeam(models.Model):
         help="Business hours and holidays that SLA clocks of this team run on.",
     )
     ticket_ids = fields.One2many("helpdesk.ticket", "team_id", string="Tickets")
+
+    # Intake: email alias (mail.alias.mixin), portal and public web form
+    alias_id = fields.Many2one(
+        help="Email address of this team: incoming emails create tickets in it, replies are added to their ticket."
+    )
+    email_create_partner = fields.Boolean(
+        string="Create Contacts for New Senders",
+        default=True,
+        help="A ticket from an address that matches no contact creates the contact. Otherwise the "
+        "sender's name and address are only kept on the ticket.",
+    )
+    email_cc_as_followers = fields.Boolean(
+        string="CC'd Addresses Follow the Ticket",
+        default=True,
+        help="People in CC of an incoming email follow the ticket and receive its public replies.",
+    )
+    send_acknowledgement = fields.Boolean(
+        string="Acknowledge New Tickets",
+        default=True,
+        help="Email the customer the ticket reference and a link to follow it, when a ticket "
+        "arrives by email, the portal or the web form. Never sent to auto-replies or bounces.",
+    )
+    public_form = fields.Boolean(
+        string="Public Web Form",
+        help="Publish a form anyone can use without an account to submit a ticket to this team.",
+    )
+    public_form_url = fields.Char(string="Web Form URL", compute="_compute_public_form_url")
     open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
@@ -81,6 +111,14 @@ class HelpdeskTeam(models.Model):
             calendar_company = team.resource_calendar_id.company_id
             if not team.resource_calendar_id or (calendar_company and calendar_company != team.company_id):
                 team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    @api.depends("name", "public_form")
+    def _compute_public_form_url(self):
+        for team in self:
+            if team.public_form and team.id:
+                team.public_form_url = f"{team.get_base_url()}{team._get_public_form_path()}"
+            else:
+                team.public_form_url = False
 
     @api.depends_context("uid")
     def _compute_ticket_counters(self):
@@ -120,6 +158,25 @@ class HelpdeskTeam(models.Model):
         action["context"] = context
         action["display_name"] = self.name
         return action
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get_id("helpdesk.ticket")
+        if self.id:
+            values["alias_defaults"] = defaults = ast.literal_eval(self.alias_defaults or "{}")
+            defaults["team_id"] = self.id
+        return values
+
+    def _get_public_form_path(self):
+        self.ensure_one()
+        slug = self.env["ir.http"]._slugify(self.name or "") or "team"
+        return f"/helpdesk/{slug}-{self.id}/submit"
+
+    def _get_stage_for_state(self, state):
+        """The first stage of this team's pipeline mapped to `state`."""
+        self.ensure_one()
+        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
+        return stages.filtered(lambda s: s.state == state)[:1]
 
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""
