@@ -37,6 +37,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/res_partner_views.xml",
+        "views/helpdesk_ticket_form_templates.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [

@@ -5,3 +5,4 @@ from . import test_ticket_input
 from . import test_ticket_security
 from . import test_ticket_views
 from . import test_mail_gateway
+from . import test_ticket_form
