@@ -298,6 +298,11 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _check_input(self, vals, creating):
         """Reject bad values with a message that names the field (forms, API, mail)."""
+        unknown = sorted(fname for fname in vals if fname not in self._fields)
+        if unknown:
+            raise ValidationError(
+                self.env._("Tickets have no field %(fields)s.", fields=", ".join(f"“{f}”" for f in unknown))
+            )
         if creating or "name" in vals:
             if not (vals.get("name") or "").strip():
                 raise ValidationError(self.env._("A ticket needs a subject."))

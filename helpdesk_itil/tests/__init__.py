@@ -6,3 +6,4 @@ from . import test_ticket_security
 from . import test_ticket_views
 from . import test_mail_gateway
 from . import test_ticket_form
+from . import test_api
