@@ -42,6 +42,7 @@
     ],
     "demo": [
         "demo/helpdesk_demo.xml",
+        "demo/helpdesk_intake_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
