@@ -29,6 +29,7 @@
         "data/helpdesk_priority_matrix_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/helpdesk_intake_mail_template_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
@@ -43,12 +44,14 @@
         "views/helpdesk_escalation_log_views.xml",
         "wizard/helpdesk_ticket_escalate_views.xml",
         "views/res_partner_views.xml",
+        "views/helpdesk_ticket_form_templates.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
         "demo/helpdesk_sla_demo.xml",
         "demo/helpdesk_demo.xml",
         "demo/helpdesk_escalation_demo.xml",
+        "demo/helpdesk_intake_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -4,6 +4,7 @@ from . import helpdesk_tag
 from . import helpdesk_closure_code
 from . import helpdesk_priority_matrix
 from . import helpdesk_category
+from . import helpdesk_category_field
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import helpdesk_sla_policy
@@ -12,3 +13,4 @@ from . import helpdesk_ticket_sla_interval
 from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
 from . import res_partner
+from . import mail_thread

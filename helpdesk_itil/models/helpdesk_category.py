@@ -29,6 +29,14 @@ class HelpdeskCategory(models.Model):
         help="Pre-fills the description of new tickets in this category, "
         "e.g. steps to reproduce and environment for bugs.",
     )
+    intake_field_ids = fields.One2many(
+        "helpdesk.category.field",
+        "category_id",
+        string="Intake Fields",
+        copy=True,
+        help="Questions the portal and web form ask for this category; the answers are added to "
+        "the ticket description.",
+    )
     ticket_count = fields.Integer(compute="_compute_ticket_count")
 
     @api.depends("name", "parent_id.complete_name")

@@ -1,3 +1,4 @@
+import ast
 from datetime import timedelta
 
 import psycopg2.errors
@@ -17,6 +18,7 @@ LIFECYCLE_BATCH_SIZE = 200
 class HelpdeskTeam(models.Model):
     _name = "helpdesk.team"
     _description = "Helpdesk Team"
+    _inherit = ["mail.alias.mixin", "mail.thread"]
     _order = "sequence, name, id"
     _check_company_auto = True
 
@@ -99,6 +101,33 @@ class HelpdeskTeam(models.Model):
         help="Email sent to the customer as the reminder.",
     )
     ticket_ids = fields.One2many("helpdesk.ticket", "team_id", string="Tickets")
+
+    # Intake: email alias (mail.alias.mixin), portal and public web form
+    alias_id = fields.Many2one(
+        help="Email address of this team: incoming emails create tickets in it, replies are added to their ticket."
+    )
+    email_create_partner = fields.Boolean(
+        string="Create Contacts for New Senders",
+        default=True,
+        help="A ticket from an address that matches no contact creates the contact. Otherwise the "
+        "sender's name and address are only kept on the ticket.",
+    )
+    email_cc_as_followers = fields.Boolean(
+        string="CC'd Addresses Follow the Ticket",
+        default=True,
+        help="People in CC of an incoming email follow the ticket and receive its public replies.",
+    )
+    send_acknowledgement = fields.Boolean(
+        string="Acknowledge New Tickets",
+        default=True,
+        help="Email the customer the ticket reference and a link to follow it, when a ticket "
+        "arrives by email, the portal or the web form. Never sent to auto-replies or bounces.",
+    )
+    public_form = fields.Boolean(
+        string="Public Web Form",
+        help="Publish a form anyone can use without an account to submit a ticket to this team.",
+    )
+    public_form_url = fields.Char(string="Web Form URL", compute="_compute_public_form_url")
     open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
@@ -130,6 +159,13 @@ class HelpdeskTeam(models.Model):
                         remind=team.pending_reminder_days,
                     )
                 )
+    @api.depends("name", "public_form")
+    def _compute_public_form_url(self):
+        for team in self:
+            if team.public_form and team.id:
+                team.public_form_url = f"{team.get_base_url()}{team._get_public_form_path()}"
+            else:
+                team.public_form_url = False
 
     @api.depends_context("uid")
     def _compute_ticket_counters(self):
@@ -169,6 +205,25 @@ class HelpdeskTeam(models.Model):
         action["context"] = context
         action["display_name"] = self.name
         return action
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get_id("helpdesk.ticket")
+        if self.id:
+            values["alias_defaults"] = defaults = ast.literal_eval(self.alias_defaults or "{}")
+            defaults["team_id"] = self.id
+        return values
+
+    def _get_public_form_path(self):
+        self.ensure_one()
+        slug = self.env["ir.http"]._slugify(self.name or "") or "team"
+        return f"/helpdesk/{slug}-{self.id}/submit"
+
+    def _get_stage_for_state(self, state):
+        """The first stage of this team's pipeline mapped to `state`."""
+        self.ensure_one()
+        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
+        return stages.filtered(lambda s: s.state == state)[:1]
 
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""

@@ -1,11 +1,19 @@
+import logging
+import re
 from collections import defaultdict
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
+from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES
+from .mail_thread import is_automated_email
+
+_logger = logging.getLogger(__name__)
 
 CHANNELS = [
     ("email", "Email"),
@@ -33,6 +41,10 @@ SLA_MATCH_FIELDS = {
     "partner_id",
     "tag_ids",
 }
+# Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
+ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
+# A ticket reference in an email subject, e.g. "Re: [HD-000123] VPN drops".
+REFERENCE_PATTERN = re.compile(r"\b[A-Z][A-Z0-9]*-\d{3,}\b", re.IGNORECASE)
 
 # Content of a closed ticket: frozen for everyone but helpdesk managers. Messages,
 # followers, ratings and links to other documents stay writable.
@@ -243,6 +255,16 @@ class HelpdeskTicket(models.Model):
         index=True,
         help="A promise of this ticket was, or is being, missed.",
     )
+    related_ticket_ids = fields.Many2many(
+        "helpdesk.ticket",
+        "helpdesk_ticket_related_rel",
+        "ticket_id",
+        "related_ticket_id",
+        string="Related Tickets",
+        copy=False,
+        help="Tickets linked to this one, both ways: for example the follow-up opened when the "
+        "customer replied to a closed ticket.",
+    )
 
     _reference_uniq = models.Constraint("unique (reference)", "Ticket references must be unique.")
 
@@ -341,9 +363,20 @@ class HelpdeskTicket(models.Model):
         company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
         return company_map[(self.impact or "medium", self.urgency or "medium")]
 
+    @api.constrains("related_ticket_ids")
+    def _check_related_tickets(self):
+        for ticket in self:
+            if ticket in ticket.related_ticket_ids:
+                raise ValidationError(self.env._("A ticket cannot be related to itself."))
+
     @api.model
     def _check_input(self, vals, creating):
         """Reject bad values with a message that names the field (forms, API, mail)."""
+        unknown = sorted(fname for fname in vals if fname not in self._fields)
+        if unknown:
+            raise ValidationError(
+                self.env._("Tickets have no field %(fields)s.", fields=", ".join(f"“{f}”" for f in unknown))
+            )
         if creating or "name" in vals:
             if not (vals.get("name") or "").strip():
                 raise ValidationError(self.env._("A ticket needs a subject."))
@@ -398,6 +431,11 @@ class HelpdeskTicket(models.Model):
             tickets._message_subscribe(partner_ids=tickets.partner_id.ids)
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now)
         self.env["helpdesk.escalation.rule"]._fire_on_create(tickets)
+        if tickets.related_ticket_ids:
+            tickets._sync_related_tickets({})
+        # Not for data files and imports; message_new acknowledges once the email is posted.
+        if not any(self.env.context.get(key) for key in ("helpdesk_no_acknowledgement", "install_mode", "import_file")):
+            tickets._send_acknowledgement()
         return tickets
 
     def write(self, vals):
@@ -428,6 +466,7 @@ class HelpdeskTicket(models.Model):
             unassigned = self.filtered(lambda t: not t.user_id)
         else:
             unassigned = self.browse()
+        related_before = {t.id: t.related_ticket_ids for t in self} if "related_ticket_ids" in vals else None
 
         result = super().write(vals)
 
@@ -445,6 +484,8 @@ class HelpdeskTicket(models.Model):
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
+        if related_before is not None:
+            self._sync_related_tickets(related_before)
         return result
 
     def _sync_sla_after_write(self, vals, reopened, now):
@@ -537,7 +578,7 @@ class HelpdeskTicket(models.Model):
             ticket.message_post(
                 body=self.env._(
                     "Ticket reopened by %(user)s (was %(stage)s).",
-                    user=self.env.user.name,
+                    user=self.env.context.get("helpdesk_reopened_by") or self.env.user.name,
                     stage=previous_stages[ticket].name,
                 ),
                 subtype_xmlid="helpdesk_itil.mt_ticket_reopened",
@@ -559,6 +600,258 @@ class HelpdeskTicket(models.Model):
             super(HelpdeskTicket, tickets.with_context(mail_auto_subscribe_no_notify=True)).write(
                 {"user_id": user.id, "assign_date": now}
             )
+
+    def _sync_related_tickets(self, previous):
+        """Keep related tickets symmetric: linking A to B links B to A, unlinking too.
+
+        :param dict previous: {ticket id: related tickets before the change}
+        """
+        empty = self.browse()
+        added = {ticket: ticket.related_ticket_ids - previous.get(ticket.id, empty) for ticket in self}
+        if not self.env.su:
+            # Linking reaches the other ticket: the user must at least see it.
+            self.browse().union(*added.values()).check_access("read")
+        for ticket in self:
+            removed = previous.get(ticket.id, empty) - ticket.related_ticket_ids
+            for other in added[ticket].sudo():
+                if ticket not in other.related_ticket_ids:
+                    super(HelpdeskTicket, other).write({"related_ticket_ids": [Command.link(ticket.id)]})
+            for other in removed.sudo():
+                if ticket in other.related_ticket_ids:
+                    super(HelpdeskTicket, other).write({"related_ticket_ids": [Command.unlink(ticket.id)]})
+
+    # ------------------------------------------------------------
+    # Intake: mail gateway, acknowledgement
+    # ------------------------------------------------------------
+
+    @api.model
+    def _intake_find_customer(self, email_from, team):
+        """The contact an incoming request belongs to: the one whose address matches,
+        else a new contact when the team creates contacts for new senders (or when no
+        team is known). Returns an empty recordset when the address stays on the ticket."""
+        if not email_normalize(email_from or ""):
+            return self.env["res.partner"]
+        create = team.email_create_partner if team else True
+        return self.env["mail.thread"].sudo()._partner_find_from_emails_single([email_from], no_create=not create)
+
+    @api.model
+    def _intake_customer_values(self, email_from, team):
+        """Ticket values for the sender of a request: `partner_id`, or the name and
+        address kept on the ticket for senders who are not contacts."""
+        partner = self._intake_find_customer(email_from, team)
+        if partner:
+            return {"partner_id": partner.id}
+        name, email = parse_contact_from_email(email_from or "")
+        return {"partner_name": name or email or False, "partner_email": email or email_from or False}
+
+    @api.model
+    def _mail_gateway_author(self, message_dict):
+        if message_dict.get("author_id"):
+            return self.env["res.partner"].browse(message_dict["author_id"])
+        if not message_dict.get("email_from"):
+            return self.env["res.partner"]
+        return self.env["mail.thread"]._partner_find_from_emails_single([message_dict["email_from"]], no_create=True)
+
+    @api.model
+    def _is_internal_partner(self, partner):
+        return bool(partner) and any(not user.share for user in partner.sudo().user_ids)
+
+    @api.model
+    def _mail_gateway_find_by_reference(self, message_dict):
+        """The ticket whose reference is in the subject of an email without reply
+        headers, when the sender is that ticket's customer or one of its followers (so
+        that knowing a reference is not enough to write into someone else's ticket)."""
+        references = {ref.upper() for ref in REFERENCE_PATTERN.findall(message_dict.get("subject") or "")}
+        sender = email_normalize(message_dict.get("email_from") or "")
+        if not references or not sender:
+            return self.browse()
+        for ticket in self.sudo().search([("reference", "in", list(references))], order="id desc"):
+            known = {email_normalize(ticket.partner_email or ""), ticket.partner_id.email_normalized}
+            known.update(ticket.message_partner_ids.mapped("email_normalized"))
+            if sender in known:
+                return ticket
+        return self.browse()
+
+    @api.model
+    def _mail_gateway_reroute(self, message, message_dict, routes):
+        """Adjust the routes Odoo found for an incoming email (see mail_thread.py).
+
+        * a new email whose subject carries the reference of the sender's ticket is a
+          reply to it (for mail clients that drop In-Reply-To/References);
+        * a person's reply to a closed or cancelled ticket opens a follow-up ticket
+          linked to it instead of touching the closed one.
+        """
+        automated = is_automated_email(message)
+        result = []
+        for route in routes:
+            model, thread_id, custom_values, user_id, alias = route
+            if model == self._name:
+                ticket = self.sudo().browse(thread_id).exists() if thread_id else self.browse()
+                if not ticket:
+                    ticket = self._mail_gateway_find_by_reference(message_dict)
+                    if ticket:
+                        _logger.info(
+                            "Routing mail with Message-Id %s to ticket %s by the reference in its subject",
+                            message_dict.get("message_id"),
+                            ticket.reference,
+                        )
+                if ticket:
+                    thread_id = ticket.id
+                    author = self._mail_gateway_author(message_dict)
+                    if author and not message_dict.get("author_id"):
+                        message_dict["author_id"] = author.id  # as routing does; spares later look-ups
+                    if ticket.is_closed and not automated and not self._is_internal_partner(author):
+                        _logger.info(
+                            "Routing mail with Message-Id %s: reply to closed ticket %s opens a follow-up",
+                            message_dict.get("message_id"),
+                            ticket.reference,
+                        )
+                        custom_values = ticket._follow_up_values(custom_values)
+                        thread_id = 0
+                route = (model, thread_id, custom_values, user_id, alias)
+            result.append(route)
+        return result
+
+    def _follow_up_values(self, custom_values=None):
+        """Values of the ticket that follows up this closed one."""
+        self.ensure_one()
+        values = dict(custom_values or {})
+        values.update(
+            {
+                "team_id": self.team_id.id,
+                "category_id": self.category_id.id,
+                "related_ticket_ids": [Command.link(self.id)],
+            }
+        )
+        return values
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        team_id = values.get("team_id")
+        team = self.env["helpdesk.team"].browse(team_id if isinstance(team_id, int) else [])
+        values.setdefault("channel", "email")
+        values.setdefault("name", (msg_dict.get("subject") or "").strip() or self.env._("(no subject)"))
+        if msg_dict.get("body") and not values.get("description"):
+            values["description"] = msg_dict["body"]
+        email_from = msg_dict.get("email_from") or ""
+        _name, email = parse_contact_from_email(email_from)
+        if not values.get("partner_id"):
+            author = self.env["res.partner"].browse(msg_dict.get("author_id"))
+            if author:
+                values["partner_id"] = author.id
+            else:
+                values.update(self._intake_customer_values(email_from, team))
+        if values.get("partner_id") and not msg_dict.get("author_id"):
+            partner = self.env["res.partner"].browse(values["partner_id"])
+            if email and partner.email_normalized == email_normalize(email):
+                msg_dict["author_id"] = partner.id
+        # The acknowledgement goes out once the email is posted (_message_post_after_hook),
+        # so that it threads with the customer's email and skips automated senders.
+        ticket = super(HelpdeskTicket, self.with_context(helpdesk_no_acknowledgement=True)).message_new(
+            dict(msg_dict, email_from=email or email_from), custom_values=values
+        )
+        ticket._mail_gateway_subscribe_cc(msg_dict)
+        for closed in ticket.related_ticket_ids.filtered("is_closed"):
+            closed.message_post(
+                body=Markup(self.env._("The customer replied after closure: follow-up ticket %s."))
+                % ticket._get_html_link(title=ticket.reference),
+                subtype_xmlid="mail.mt_note",
+            )
+            ticket.message_post(
+                body=Markup(self.env._("Follow-up of the closed ticket %s."))
+                % closed._get_html_link(title=closed.reference),
+                subtype_xmlid="mail.mt_note",
+            )
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        self._mail_gateway_subscribe_cc(msg_dict)
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        if not self.env.context.get("helpdesk_automated_email"):
+            author = self._mail_gateway_author(msg_dict)
+            if not self._is_internal_partner(author):
+                name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
+                self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
+        return result
+
+    def _mail_gateway_subscribe_cc(self, msg_dict):
+        """CC'd addresses follow the ticket when its team allows it."""
+        cc_emails = email_split_and_format(msg_dict.get("cc") or "")
+        if not cc_emails:
+            return
+        for ticket in self.filtered(lambda t: t.team_id.email_cc_as_followers):
+            partners = ticket._partner_find_from_emails_single(
+                cc_emails, no_create=not ticket.team_id.email_create_partner
+            )
+            if partners:
+                ticket.message_subscribe(partner_ids=partners.ids)
+
+    def _customer_replied(self):
+        """The customer wrote: a pending ticket goes back to work, a resolved one reopens."""
+        for ticket in self.filtered(lambda t: t.state in ("pending", "resolved")):
+            if ticket.team_id:
+                stage = ticket.team_id._get_stage_for_state("in_progress")
+            else:
+                stage = self.env["helpdesk.stage"].search([("state", "=", "in_progress")], limit=1)
+            if stage:
+                ticket.write({"stage_id": stage.id})
+
+    def _send_acknowledgement(self):
+        """Tell the customer their request is registered: reference and portal link.
+
+        Posted as OdooBot with message type `auto_comment` (so it never counts as the
+        first response) and `Auto-Submitted: auto-replied` (RFC 3834, so that well-behaved
+        auto-responders do not answer it). Tickets whose team does not acknowledge, other
+        channels and customers without an address are skipped.
+        """
+        tickets = self.filtered(
+            lambda t: t.channel in ACKNOWLEDGED_CHANNELS
+            and t.team_id.send_acknowledgement
+            and (t.partner_id.email if t.partner_id else email_normalize(t.partner_email or ""))
+        )
+        template = self.env.ref("helpdesk_itil.mail_template_ticket_acknowledgement", raise_if_not_found=False)
+        if not tickets or not template:
+            return
+        tickets = tickets.sudo()
+        rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
+        odoobot = self.env.ref("base.partner_root")
+        for ticket in tickets:
+            values = rendered[ticket.id]
+            ticket.message_post(
+                author_id=odoobot.id,
+                email_from=values.get("email_from") or odoobot.email_formatted,
+                subject=values.get("subject"),
+                body=values.get("body_html") or "",
+                message_type="auto_comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=ticket.partner_id.ids,
+                outgoing_email_to=False if ticket.partner_id else ticket.partner_email,
+                notify_skip_followers=True,
+                mail_auto_delete=template.auto_delete,
+                mail_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+            )
+
+    def _get_acknowledgement_email_from(self):
+        """From of the acknowledgement: the team's alias, else the company's address."""
+        self.ensure_one()
+        if self.team_id.alias_email:
+            return formataddr((f"{self.company_id.name} {self.team_id.name}", self.team_id.alias_email))
+        return self.company_id.email_formatted or ""
+
+    def _get_acknowledgement_url(self):
+        """Link to the ticket for its customer: portal.mixin's share URL (with token)."""
+        self.ensure_one()
+        return self.get_base_url() + self._get_share_url(redirect=True, pid=self.partner_id.id or None)
+
+    def _notify_get_reply_to(self, default=None, author_id=False):
+        # Replies go to the team's alias, like tasks reply to their project's.
+        aliases = self.sudo().team_id._notify_get_reply_to(default=default, author_id=author_id)
+        res = {ticket.id: aliases.get(ticket.team_id.id) for ticket in self}
+        leftover = self.filtered(lambda t: not t.team_id)
+        if leftover:
+            res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default, author_id=author_id))
+        return res
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -599,6 +892,14 @@ class HelpdeskTicket(models.Model):
             elif not is_agent:
                 # A customer message (or an unknown sender's) awaits the next agent reply.
                 self.env["helpdesk.ticket.sla"]._on_customer_message(self)
+        # The email that created the ticket through the mail gateway is posted now:
+        # acknowledge it, unless a machine sent it (out-of-office, auto-responder, list).
+        if (
+            msg_values.get("message_type") == "email"
+            and msg_values.get("subtype_id") == self._creation_subtype().id
+            and not self.env.context.get("helpdesk_automated_email")
+        ):
+            self._send_acknowledgement()
         return super()._message_post_after_hook(message, msg_values)
 
     def action_escalate(self):

@@ -10,3 +10,6 @@ from . import test_lifecycle_timers
 from . import test_sla_policy
 from . import test_sla_clock
 from . import test_sla_watcher
+from . import test_mail_gateway
+from . import test_ticket_form
+from . import test_api

@@ -1,0 +1,52 @@
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+FIELD_TYPES = [("char", "Short Text"), ("text", "Long Text"), ("selection", "Choice")]
+
+
+class HelpdeskCategoryField(models.Model):
+    """A question the portal and web form ask for tickets of one category."""
+
+    _name = "helpdesk.category.field"
+    _description = "Helpdesk Intake Field"
+    _order = "sequence, id"
+
+    category_id = fields.Many2one("helpdesk.category", required=True, index=True, ondelete="cascade")
+    sequence = fields.Integer(default=10)
+    name = fields.Char(
+        string="Key",
+        required=True,
+        help="Technical key of the answer in the form, lowercase letters, digits and underscores, "
+        "e.g. steps_to_reproduce.",
+    )
+    label = fields.Char(required=True, translate=True, help="Question shown to the customer.")
+    field_type = fields.Selection(FIELD_TYPES, string="Type", required=True, default="char")
+    selection_options = fields.Text(string="Choices", translate=True, help="One choice per line (for Choice fields).")
+    required = fields.Boolean(help="The form refuses a submission without an answer.")
+    help = fields.Char(string="Help Text", translate=True, help="Hint shown under the field.")
+
+    _category_name_uniq = models.Constraint(
+        "unique (category_id, name)", "An intake field key must be unique within its category."
+    )
+
+    @api.constrains("name", "field_type", "selection_options")
+    def _check_definition(self):
+        for field in self:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", field.name or ""):
+                raise ValidationError(
+                    self.env._(
+                        "“%(key)s” is not a valid key: use lowercase letters, digits and underscores, "
+                        "starting with a letter.",
+                        key=field.name,
+                    )
+                )
+            if field.field_type == "selection" and not field._get_options():
+                raise ValidationError(
+                    self.env._("The choice field “%(label)s” needs at least one choice.", label=field.label)
+                )
+
+    def _get_options(self):
+        self.ensure_one()
+        return [line.strip() for line in (self.selection_options or "").splitlines() if line.strip()]
