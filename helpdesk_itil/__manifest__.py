@@ -43,6 +43,7 @@
     ],
     "demo": [
         "demo/helpdesk_demo.xml",
+        "demo/helpdesk_portal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
