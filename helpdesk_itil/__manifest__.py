@@ -30,6 +30,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/helpdesk_intake_mail_template_data.xml",
+        "data/helpdesk_portal_mail_template_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
@@ -45,6 +46,8 @@
         "wizard/helpdesk_ticket_escalate_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_form_templates.xml",
+        "views/rating_rating_views.xml",
+        "views/helpdesk_portal_templates.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
@@ -52,6 +55,7 @@
         "demo/helpdesk_demo.xml",
         "demo/helpdesk_escalation_demo.xml",
         "demo/helpdesk_intake_demo.xml",
+        "demo/helpdesk_portal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,1 +1,2 @@
 from . import ticket_form
+from . import portal

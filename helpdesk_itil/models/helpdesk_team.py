@@ -1,4 +1,5 @@
 import ast
+import logging
 from datetime import timedelta
 
 import psycopg2.errors
@@ -12,13 +13,16 @@ from odoo.tools import mute_logger
 from .helpdesk_priority_matrix import URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
 
+_logger = logging.getLogger(__name__)
+
+# Tickets handled per committed batch by the lifecycle timers.
 LIFECYCLE_BATCH_SIZE = 200
 
 
 class HelpdeskTeam(models.Model):
     _name = "helpdesk.team"
     _description = "Helpdesk Team"
-    _inherit = ["mail.alias.mixin", "mail.thread"]
+    _inherit = ["mail.alias.mixin", "mail.thread", "rating.parent.mixin"]
     _order = "sequence, name, id"
     _check_company_auto = True
 
@@ -100,6 +104,29 @@ class HelpdeskTeam(models.Model):
         default=lambda self: self._default_pending_reminder_template(),
         help="Email sent to the customer as the reminder.",
     )
+    # Customer portal, verified closure and satisfaction
+    portal_company_visibility = fields.Boolean(
+        string="Company Sees All Its Tickets",
+        help="In the customer portal, every contact of a customer company sees all of the "
+        "company's tickets of this team. Otherwise a contact sees only the tickets they "
+        "opened or follow.",
+    )
+    auto_close_days = fields.Integer(
+        string="Close Unconfirmed After (days)",
+        default=7,
+        help="A resolved ticket that the customer neither confirms nor rejects is closed "
+        "automatically after this many days (recorded as closed without confirmation). "
+        "0 keeps it resolved until someone acts.",
+    )
+    use_rating = fields.Boolean(
+        string="Customer Ratings",
+        default=True,
+        help="Ask the customer to rate the service when one of this team's tickets is closed.",
+    )
+    survey_url = fields.Char(
+        string="Follow-up Survey",
+        help="Optional link to a longer satisfaction survey, added to the rating request email.",
+    )
     ticket_ids = fields.One2many("helpdesk.ticket", "team_id", string="Tickets")
 
     # Intake: email alias (mail.alias.mixin), portal and public web form
@@ -133,12 +160,27 @@ class HelpdeskTeam(models.Model):
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
     my_ticket_count = fields.Integer(string="My Tickets", compute="_compute_ticket_counters")
 
+    _auto_close_days_positive = models.Constraint(
+        "CHECK (auto_close_days >= 0)", "The number of days before closing an unconfirmed ticket cannot be negative."
+    )
+
     @api.depends("company_id")
     def _compute_resource_calendar_id(self):
         for team in self:
             calendar_company = team.resource_calendar_id.company_id
             if not team.resource_calendar_id or (calendar_company and calendar_company != team.company_id):
                 team.resource_calendar_id = team.company_id.resource_calendar_id
+
+    @api.constrains("survey_url")
+    def _check_survey_url(self):
+        for team in self:
+            if team.survey_url and not team.survey_url.startswith(("https://", "http://")):
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up survey of %(team)s must be a web address starting with https:// or http://.",
+                        team=team.name,
+                    )
+                )
 
     @api.constrains("pending_reminder_days", "pending_auto_resolve_days")
     def _check_pending_timers(self):
@@ -190,6 +232,14 @@ class HelpdeskTeam(models.Model):
             team.urgent_ticket_count = counters[team.id]["urgent"]
             team.my_ticket_count = counters[team.id]["mine"]
 
+    def action_view_ratings(self):
+        """The customer ratings of this team's tickets."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.rating_rating_action_helpdesk")
+        action["domain"] = [("parent_res_model", "=", self._name), ("parent_res_id", "=", self.id), ("consumed", "=", True)]
+        action["display_name"] = self.env._("Ratings of %(team)s", team=self.name)
+        return action
+
     def action_view_tickets(self):
         """Open the team's tickets; `ticket_filter` in the context picks a search filter."""
         self.ensure_one()
@@ -220,10 +270,10 @@ class HelpdeskTeam(models.Model):
         return f"/helpdesk/{slug}-{self.id}/submit"
 
     def _get_stage_for_state(self, state):
-        """The first stage of this team's pipeline mapped to `state`."""
+        """This team's first stage in ITIL `state` (any team's when it has none)."""
         self.ensure_one()
-        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
-        return stages.filtered(lambda s: s.state == state)[:1]
+        stages = self.stage_ids.filtered(lambda s: s.state == state).sorted()
+        return stages[:1] or self.env["helpdesk.stage"].search([("state", "=", state)], limit=1)
 
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""
@@ -318,16 +368,60 @@ class HelpdeskTeam(models.Model):
         """Every per-team timer on ticket lifecycles, set-based, in committed batches.
 
         Pending tickets: resolved after the team's `pending_auto_resolve_days`, reminded
-        once after `pending_reminder_days` (both counted from `last_stage_update`).
+        once after `pending_reminder_days` (both counted from `last_stage_update`); resolved
+        tickets nobody confirmed are closed after `auto_close_days` (from `resolved_date`).
         Returns True when all due tickets were handled, False when the cron's time ran out.
         """
         now = fields.Datetime.now()
         teams = self.sudo().search(["|", ("pending_reminder_days", ">", 0), ("pending_auto_resolve_days", ">", 0)])
+        return (
+            self._lifecycle_auto_resolve(teams, now, batch_size)
+            and self._lifecycle_pending_reminders(teams, now, batch_size)
+            and self._close_unconfirmed_resolved(now, batch_size)
+        )
+
+    @api.model
+    def _close_unconfirmed_resolved(self, now, batch_size=LIFECYCLE_BATCH_SIZE):
+        """Close resolved tickets the customer did not answer within their team's
+        `auto_close_days`: customer confirmation "none", a note "closed without
+        confirmation", then the usual closure effects (rating request).
+
+        Set-based: one search per batch, one write per team and batch, messages logged in
+        batch. Commits after each batch (`ir.cron._commit_progress`) and skips tickets
+        another worker holds. Returns False when the cron's time ran out, True when done.
+        """
+        teams = self.sudo().with_context(active_test=False).search([("auto_close_days", ">", 0)])
         if not teams:
             return True
-        return self._lifecycle_auto_resolve(teams, now, batch_size) and self._lifecycle_pending_reminders(
-            teams, now, batch_size
+        by_days = {}
+        for team in teams:
+            by_days.setdefault(team.auto_close_days, []).extend(team.ids)
+        domain = Domain("state", "=", "resolved") & Domain.OR(
+            Domain("team_id", "in", team_ids) & Domain("resolved_date", "<=", now - timedelta(days=days))
+            for days, team_ids in by_days.items()
         )
+        Ticket = self.env["helpdesk.ticket"].with_user(SUPERUSER_ID).sudo()
+        seen = []
+        while True:
+            tickets = Ticket.search(domain & Domain("id", "not in", seen), order="resolved_date, id", limit=batch_size)
+            if not tickets:
+                return True
+            seen += tickets.ids
+            locked = self._lock_due_tickets(tickets, domain)
+            for team in locked.team_id:
+                team_tickets = locked.filtered(lambda t, team=team: t.team_id == team)
+                stage = team._get_stage_for_state("closed")
+                if not stage:
+                    _logger.warning("Team %s has no closed stage: %s tickets stay resolved", team.id, len(team_tickets))
+                    continue
+                team_tickets.write({"stage_id": stage.id, "customer_confirmation": "none"})
+                note = Markup("<p>%s</p>") % self.env._(
+                    "Closed without confirmation: the customer did not answer within %(days)s days of the resolution.",
+                    days=team.auto_close_days,
+                )
+                team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, note))
+            if not self.env["ir.cron"]._commit_progress(len(tickets)):
+                return False
 
     @api.model
     def _lifecycle_due_domain(self, teams, days_field, now):

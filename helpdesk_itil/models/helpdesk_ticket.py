@@ -4,9 +4,9 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
@@ -45,6 +45,8 @@ SLA_MATCH_FIELDS = {
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
 # A ticket reference in an email subject, e.g. "Re: [HD-000123] VPN drops".
 REFERENCE_PATTERN = re.compile(r"\b[A-Z][A-Z0-9]*-\d{3,}\b", re.IGNORECASE)
+# Channels whose "customer" is a system: no "is your problem solved?" email.
+MACHINE_CHANNELS = ("alert", "pipeline")
 
 # Content of a closed ticket: frozen for everyone but helpdesk managers. Messages,
 # followers, ratings and links to other documents stay writable.
@@ -69,6 +71,43 @@ LOCKED_WHEN_CLOSED = {
     "resolution_note",
     "closure_code_id",
 }
+# The only fields portal users (and the public user) may read through the ORM, whatever
+# the path (portal pages, /web/dataset/call_kw, JSON-2). Everything else — resolution
+# note, closure code, impact/urgency, overrides, tags, SLA and escalation data added
+# later — stays internal. Portal pages read through sudo after an access check.
+PORTAL_READABLE_FIELDS = {
+    "id",
+    "active",
+    "display_name",
+    "reference",
+    "name",
+    "description",
+    "partner_id",
+    "partner_name",
+    "partner_email",
+    "commercial_partner_id",
+    "company_id",
+    "team_id",
+    "user_id",
+    "category_id",
+    "type_id",
+    "channel",
+    "priority",
+    "stage_id",
+    "state",
+    "is_closed",
+    "customer_confirmation",
+    "create_date",
+    "write_date",
+    "resolved_date",
+    "closed_date",
+    "access_url",
+    "message_is_follower",
+}
+# Default size limit of a file a customer attaches in the portal (system parameter
+# helpdesk_itil.portal_attachment_max_mb overrides it).
+PORTAL_ATTACHMENT_MAX_MB = 10
+
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
 CHECKED_RELATIONS = ("team_id", "category_id", "type_id", "user_id", "partner_id", "stage_id", "closure_code_id")
@@ -460,8 +499,9 @@ class HelpdeskTicket(models.Model):
             new_state = self.env["helpdesk.stage"].browse(vals["stage_id"]).state
             reopened = self.filtered(lambda t: t.state in DONE_STATES) if new_state in OPEN_STATES else self.browse()
             previous_states = {ticket: ticket.stage_id for ticket in reopened}
+            entering = self.filtered(lambda t: t.state != new_state)
         else:
-            reopened, previous_states = self.browse(), {}
+            reopened, previous_states, entering = self.browse(), {}, self.browse()
         if vals.get("user_id"):
             unassigned = self.filtered(lambda t: not t.user_id)
         else:
@@ -481,6 +521,8 @@ class HelpdeskTicket(models.Model):
             self._apply_state_dates(now)
             if reopened:
                 reopened._register_reopen(previous_states)
+            if entering:
+                entering._on_state_entered(new_state)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
@@ -571,6 +613,9 @@ class HelpdeskTicket(models.Model):
             super(HelpdeskTicket, unclosed).write({"closed_date": now})
 
     def _register_reopen(self, previous_stages):
+        # A customer who rejects a resolution in the portal reopens it (maybe with a
+        # share link, as the public user): the log names them.
+        reopened_by = self.env.context.get("helpdesk_reopened_by") or self.env.user.name
         for ticket in self:
             super(HelpdeskTicket, ticket).write(
                 {"reopen_count": ticket.reopen_count + 1, "customer_confirmation": "none"}
@@ -578,7 +623,7 @@ class HelpdeskTicket(models.Model):
             ticket.message_post(
                 body=self.env._(
                     "Ticket reopened by %(user)s (was %(stage)s).",
-                    user=self.env.context.get("helpdesk_reopened_by") or self.env.user.name,
+                    user=reopened_by,
                     stage=previous_stages[ticket].name,
                 ),
                 subtype_xmlid="helpdesk_itil.mt_ticket_reopened",
@@ -853,6 +898,163 @@ class HelpdeskTicket(models.Model):
             res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default, author_id=author_id))
         return res
 
+    def _on_state_entered(self, state):
+        """Side effects of tickets arriving in ITIL `state` (they were in another one)."""
+        if state == "resolved":
+            # A new resolution waits for a new answer (an earlier one may have been "rejected").
+            answered = self.filtered(lambda t: t.customer_confirmation != "none")
+            if answered:
+                super(HelpdeskTicket, answered).write({"customer_confirmation": "none"})
+            self._send_resolution_request()
+        elif state == "closed":
+            self._send_rating_request()
+
+    def _send_resolution_request(self):
+        """Ask the customer, by email, to confirm the resolution in the portal."""
+        template = self.env.ref("helpdesk_itil.mail_template_ticket_resolution_confirmation", raise_if_not_found=False)
+        # Machines (monitoring alerts, CI pipelines) are not asked.
+        tickets = self.filtered(lambda t: (t.partner_id or t.partner_email) and t.channel not in MACHINE_CHANNELS)
+        if not template or not tickets or self.env.context.get("helpdesk_no_resolution_mail"):
+            return
+        tickets.sudo().message_post_with_source(
+            template,
+            email_layout_xmlid="mail.mail_notification_light",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _send_rating_request(self):
+        """On closure, ask the customer to rate the service (teams with ratings on)."""
+        template = self.env.ref("helpdesk_itil.mail_template_ticket_rating_request", raise_if_not_found=False)
+        tickets = self.filtered(lambda t: t.team_id.use_rating and t.partner_id)
+        if not template or not tickets:
+            return
+        # Sent by the system, not by whoever closed the ticket: a customer confirming in
+        # the portal would otherwise author (and so not receive) their own request.
+        # Through the mail queue.
+        tickets.with_user(SUPERUSER_ID).rating_send_request(template, force_send=False)
+
+    def _rating_get_parent_field_name(self):
+        return "team_id"
+
+    def _get_allowed_message_params(self):
+        # Ratings come from the rating request (token) or the portal's rating form on a
+        # closed ticket, never from a chatter post.
+        return super()._get_allowed_message_params() - {"rating_value"}
+
+    def _has_field_access(self, field, operation):
+        if not super()._has_field_access(field, operation):
+            return False
+        if not self.env.su and self.env.user.share:
+            # Portal and public users: read a whitelist, write nothing (the portal's
+            # actions run as sudo after checking access to the ticket).
+            return operation == "read" and field.name in PORTAL_READABLE_FIELDS
+        return True
+
+    # Customer portal
+
+    @api.model
+    def _portal_attachment_max_bytes(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("helpdesk_itil.portal_attachment_max_mb")
+        try:
+            max_mb = float(param) if param else PORTAL_ATTACHMENT_MAX_MB
+        except ValueError:
+            max_mb = PORTAL_ATTACHMENT_MAX_MB
+        return int(max_mb * 1024 * 1024)
+
+    def _portal_sla_promise(self):
+        """Earliest deadline of the open ticket's running customer (SLA, not OLA)
+        resolution targets, or False. Works once the SLA engine (`sla_ids`) is there."""
+        self.ensure_one()
+        if "sla_ids" not in self._fields or self.state not in OPEN_STATES:
+            return False
+        deadlines = [
+            line.deadline
+            for line in self.sudo().sla_ids
+            if line.kind == "sla"
+            and line.metric == "resolution"
+            and line.status not in ("reached", "failed", "cancelled")
+            and line.deadline
+        ]
+        return min(deadlines) if deadlines else False
+
+    def _portal_rating(self):
+        """The customer's submitted rating of this ticket, if any."""
+        self.ensure_one()
+        return self.sudo().rating_ids.filtered(lambda r: r.consumed and r.partner_id == self.partner_id)[:1]
+
+    def _portal_confirm_resolution(self, partner):
+        """The customer confirms the resolution: close the ticket. Runs as sudo after
+        the portal checked access; `partner` is who answered."""
+        self.ensure_one()
+        if self.state != "resolved":
+            raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
+        stage = self.team_id._get_stage_for_state("closed") if self.team_id else self._stage_for_state("closed")
+        self.message_post(
+            author_id=partner.id,
+            body=Markup("<p>%s</p>") % self.env._("Yes, the problem is solved. Thank you!"),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.write({"stage_id": stage.id, "customer_confirmation": "confirmed"})
+
+    def _portal_reject_resolution(self, partner, comment):
+        """The customer says the problem is not solved: reopen the ticket (a reopen like
+        any other), post their comment as theirs, record the rejection."""
+        self.ensure_one()
+        if self.state != "resolved":
+            raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
+        if not (comment or "").strip():
+            raise ValidationError(self.env._("Tell us what is still wrong: the comment is required."))
+        stage = self.team_id._get_stage_for_state("in_progress") if self.team_id else self._stage_for_state("in_progress")
+        self.message_post(
+            author_id=partner.id,
+            body=Markup("<p><strong>%s</strong></p>%s")
+            % (self.env._("The problem is not solved."), plaintext2html(comment.strip())),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.with_context(helpdesk_reopened_by=partner.name).write({"stage_id": stage.id})
+        self.customer_confirmation = "rejected"
+
+    def _portal_cancel(self, partner, reason):
+        """The customer no longer needs the ticket: cancel it with the closure code
+        "cancelled by customer" and a resolution note written from their reason."""
+        self.ensure_one()
+        if self.is_closed:
+            raise UserError(self.env._("%(ticket)s is already closed.", ticket=self.reference))
+        if not (reason or "").strip():
+            raise ValidationError(self.env._("Tell us why you want to close the ticket: the reason is required."))
+        stage = self.team_id._get_stage_for_state("cancelled") if self.team_id else self._stage_for_state("cancelled")
+        reason_html = plaintext2html(reason.strip())
+        self.message_post(
+            author_id=partner.id,
+            body=Markup("<p><strong>%s</strong></p>%s") % (self.env._("Please close this ticket."), reason_html),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.write(
+            {
+                "stage_id": stage.id,
+                "closure_code_id": self.env.ref("helpdesk_itil.closure_cancelled_by_customer").id,
+                "resolution_note": Markup("<p>%s</p>%s")
+                % (self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name), reason_html),
+            }
+        )
+
+    def _portal_rate(self, partner, rate, feedback):
+        """The customer rates a closed ticket from the portal (once)."""
+        self.ensure_one()
+        if self.state != "closed" or not self.team_id.use_rating:
+            raise UserError(self.env._("%(ticket)s cannot be rated.", ticket=self.reference))
+        if self._portal_rating():
+            raise UserError(self.env._("You already rated %(ticket)s. Thank you!", ticket=self.reference))
+        token = self._rating_get_access_token(self.partner_id or partner)
+        return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
+
+    @api.model
+    def _stage_for_state(self, state):
+        return self.env["helpdesk.stage"].search([("state", "=", state)], limit=1)
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -876,6 +1078,17 @@ class HelpdeskTicket(models.Model):
         if "stage_id" in init_values:
             return self._subtype("helpdesk_itil.mt_ticket_stage")
         return super()._track_subtype(init_values)
+
+    def message_post(self, **kwargs):
+        # Customers (portal, or public with a share link) reply with something to read.
+        if (
+            self.env.user.share
+            and not kwargs.get("rating_id")
+            and not kwargs.get("attachment_ids")
+            and is_html_empty(kwargs.get("body"))
+        ):
+            raise UserError(self.env._("Your reply is empty: write a message or attach a file."))
+        return super().message_post(**kwargs)
 
     def _message_post_after_hook(self, message, msg_values):
         # The first public reply written by an agent is the first response.
@@ -911,6 +1124,18 @@ class HelpdeskTicket(models.Model):
     def action_assign_to_me(self):
         self.ensure_one()
         self.user_id = self.env.user
+
+    def action_open_ratings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.rating_rating_action_helpdesk")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id), ("consumed", "=", True)]
+        action["context"] = {}
+        return action
+
+    def action_preview_portal(self):
+        """Open the ticket as the customer sees it in the portal."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
 
     def action_reset_priority(self):
         """Go back to the priority the impact × urgency matrix proposes."""

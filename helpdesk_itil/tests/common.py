@@ -78,3 +78,43 @@ class HelpdeskHttpCommon(HelpdeskFixtures, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_helpdesk_fixtures()
+
+
+class HelpdeskPortalFixtures(HelpdeskFixtures):
+    """Customers with portal accounts: Carla and Dan work for Acme, Bob for Globex."""
+
+    @classmethod
+    def setup_portal_fixtures(cls):
+        cls.setup_helpdesk_fixtures()
+        cls.contact.email = "carla@acme.example.com"
+        cls.contact_dan = cls.env["res.partner"].create(
+            {"name": "Dan Acme", "parent_id": cls.customer.id, "email": "dan@acme.example.com"}
+        )
+        cls.globex = cls.env["res.partner"].create({"name": "Globex", "is_company": True})
+        cls.contact_bob = cls.env["res.partner"].create(
+            {"name": "Bob Globex", "parent_id": cls.globex.id, "email": "bob@globex.example.com"}
+        )
+        cls.portal_carla = new_test_user(
+            cls.env, login="portal_carla", groups="base.group_portal", partner_id=cls.contact.id, name="Carla Contact"
+        )
+        cls.portal_dan = new_test_user(
+            cls.env, login="portal_dan", groups="base.group_portal", partner_id=cls.contact_dan.id, name="Dan Acme"
+        )
+        cls.portal_bob = new_test_user(
+            cls.env, login="portal_bob", groups="base.group_portal", partner_id=cls.contact_bob.id, name="Bob Globex"
+        )
+        cls.team_a.write({"auto_close_days": 5, "use_rating": True})
+        cls.team_b.write({"auto_close_days": 5, "use_rating": True})
+        cls.ticket_carla = cls.create_ticket(
+            name="Carla's printer is offline", partner_id=cls.contact.id, user_id=cls.user_a.id
+        )
+        cls.ticket_bob = cls.create_ticket(name="Bob's VPN drops", partner_id=cls.contact_bob.id, team_id=cls.team_b.id)
+
+    def resolve_as_agent(self, ticket):
+        ticket.with_user(self.agent).write(
+            {
+                "stage_id": self.stage_resolved.id,
+                "resolution_note": "<p>INTERNAL-RESOLUTION: replaced the toner sensor.</p>",
+                "closure_code_id": self.code_solved.id,
+            }
+        )

@@ -72,9 +72,11 @@ class TestTicketSecurity(HelpdeskCommon):
 
     def test_portal_and_plain_employee_have_no_backend_access(self):
         employee = new_test_user(self.env, login="hd_employee", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.ticket"].with_user(employee).search([])
+        # Portal users read their own tickets only (see test_portal*.py).
+        self.assertFalse(self.env["helpdesk.ticket"].with_user(self.portal_user).search([]))
         for user in (self.portal_user, employee):
-            with self.assertRaises(AccessError):
-                self.env["helpdesk.ticket"].with_user(user).search([])
             with self.assertRaises(AccessError):
                 self.ticket_a.with_user(user).read(["name"])
 
