@@ -27,6 +27,7 @@
         "data/helpdesk_ticket_type_data.xml",
         "data/helpdesk_closure_code_data.xml",
         "data/helpdesk_priority_matrix_data.xml",
+        "data/helpdesk_alert_cron_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
@@ -36,6 +37,9 @@
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/res_partner_views.xml",
+        "views/helpdesk_alert_source_views.xml",
+        "views/helpdesk_alert_rejection_views.xml",
+        "wizard/helpdesk_alert_source_token_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [

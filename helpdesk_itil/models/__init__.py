@@ -6,4 +6,7 @@ from . import helpdesk_priority_matrix
 from . import helpdesk_category
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_alert_severity
+from . import helpdesk_alert_source
+from . import helpdesk_alert_rejection
 from . import res_partner

@@ -127,6 +127,15 @@ class HelpdeskTeam(models.Model):
         stages = self.stage_ids or self.env["helpdesk.stage"].search([])
         return stages.filtered(lambda s: s.state == "new")[:1] or stages[:1]
 
+    def _get_stage_for_state(self, state):
+        """The first stage of this team (or, without team, shared stage) in an ITIL state."""
+        stage = self[:1].stage_ids.filtered(lambda s: s.state == state)[:1]
+        if not stage:
+            stage = self.env["helpdesk.stage"].search(
+                Domain("state", "=", state) & Domain("team_ids", "=", False), limit=1
+            ) or self.env["helpdesk.stage"].search(Domain("state", "=", state), limit=1)
+        return stage
+
     def _pick_assignees(self, count):
         """Return `count` users (empty records for manual teams) for new tickets."""
         self.ensure_one()
@@ -159,3 +168,15 @@ class HelpdeskTeam(models.Model):
             loads[user] += 1
             picked.append(user)
         return picked
+
+    # Stub of the single lifecycle cron (DESIGN.md "Lifecycle timers: one cron, one
+    # owner"), for the alerts branch only: the SLA engine's version replaces it and
+    # keeps the call to _close_recovered_tickets.
+    @api.model
+    def _cron_lifecycle_timers(self):
+        now = fields.Datetime.now()
+        batch_size = 500
+        while True:
+            closed = self.env["helpdesk.alert.source"]._close_recovered_tickets(now, limit=batch_size)
+            if not self.env["ir.cron"]._commit_progress(len(closed)) or len(closed) < batch_size:
+                break

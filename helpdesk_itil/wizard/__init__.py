@@ -1,0 +1,1 @@
+from . import helpdesk_alert_source_token
