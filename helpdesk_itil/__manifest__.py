@@ -44,6 +44,7 @@
     ],
     "demo": [
         "demo/helpdesk_demo.xml",
+        "demo/helpdesk_alert_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
