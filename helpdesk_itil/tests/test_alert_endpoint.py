@@ -7,9 +7,9 @@ import requests
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
-from odoo.tests import HttpCase, get_db_name, tagged
+from odoo.tests import Form, HttpCase, get_db_name, tagged
 from odoo.tools import html2plaintext
 
 from .alert_common import HelpdeskAlertHttpCommon, am_alert, am_payload
@@ -583,3 +583,37 @@ class TestAlertLifecycleCron(HelpdeskCommon):
         self.env.invalidate_all()
         self.assertEqual(recovered.state, "closed")
         self.assertEqual((tickets - recovered).state, "new")
+
+
+@tagged("post_install", "-at_install")
+class TestAlertSourceAccess(HelpdeskCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.source = cls.env["helpdesk.alert.source"].create({"name": "Prometheus", "team_id": cls.team_a.id})
+        cls.source._generate_token()
+        cls.env["helpdesk.alert.rejection"]._log("Invalid token for source 1.", 403, source=cls.source)
+
+    def test_user_opens_the_source_of_a_ticket_but_not_its_secrets(self):
+        source = self.source.with_user(self.user_a)
+        with Form(source) as form:
+            self.assertEqual(form.name, "Prometheus")
+            self.assertEqual(form.team_id, self.team_a)
+        for fname in ("rejection_ids", "rejection_count"):
+            self.assertNotIn(fname, form._view["fields"])
+        with self.assertRaises(AccessError):
+            source.write({"name": "renamed"})
+        with self.assertRaises(AccessError):
+            self.env["helpdesk.alert.rejection"].with_user(self.user_a).search([])
+        with self.assertRaises(AccessError):
+            source.action_generate_token()
+
+    def test_token_hash_is_for_administrators_only(self):
+        for user in (self.user_a, self.manager):
+            with self.assertRaises(AccessError):
+                self.source.with_user(user).read(["token_hash"])
+        manager_source = self.source.with_user(self.manager)
+        self.assertEqual(manager_source.rejection_count, 1)
+        action = manager_source.action_generate_token()
+        token = self.env[action["res_model"]].browse(action["res_id"]).with_user(self.manager).token
+        self.assertTrue(self.source._check_token(token))
