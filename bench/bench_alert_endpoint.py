@@ -25,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -131,11 +132,13 @@ def start_server(src, args, log_path):
         f"--http-port={args.port}",
         "--http-interface=127.0.0.1",
         f"--workers={args.workers}",
+        f"--gevent-port={args.port - 1}",  # the websocket server of --workers mode; unused here
         "--max-cron-threads=0",
         "--log-level=warn",
         "--log-handler=odoo.service.model:INFO",
     )
-    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    # Own process group: stopping the bench stops the server and all its children.
+    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{args.port}/web/health"
     for _i in range(240):
         if server.poll() is not None:
@@ -146,7 +149,7 @@ def start_server(src, args, log_path):
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    server.terminate()
+    os.killpg(server.pid, signal.SIGTERM)
     sys.exit(f"the server did not answer on {url}; see {log_path}")
 
 
@@ -258,7 +261,7 @@ def main():
         results = [run_scenario(args, source_id, token, name, log_path) for name in args.scenarios.split(",")]
     finally:
         if server:
-            server.terminate()
+            os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
             log.close()
         if not args.keep:
