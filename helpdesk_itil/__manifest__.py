@@ -48,6 +48,9 @@
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",
         "views/helpdesk_portal_templates.xml",
+        "views/helpdesk_alert_source_views.xml",
+        "views/helpdesk_alert_rejection_views.xml",
+        "wizard/helpdesk_alert_source_token_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
@@ -56,6 +59,7 @@
         "demo/helpdesk_escalation_demo.xml",
         "demo/helpdesk_intake_demo.xml",
         "demo/helpdesk_portal_demo.xml",
+        "demo/helpdesk_alert_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

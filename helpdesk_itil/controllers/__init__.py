@@ -1,2 +1,3 @@
 from . import ticket_form
 from . import portal
+from . import alert

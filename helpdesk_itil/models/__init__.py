@@ -12,5 +12,8 @@ from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_sla_interval
 from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
+from . import helpdesk_alert_severity
+from . import helpdesk_alert_source
+from . import helpdesk_alert_rejection
 from . import res_partner
 from . import mail_thread

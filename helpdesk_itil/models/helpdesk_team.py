@@ -269,17 +269,21 @@ class HelpdeskTeam(models.Model):
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
 
-    def _get_stage_for_state(self, state):
-        """This team's first stage in ITIL `state` (any team's when it has none)."""
-        self.ensure_one()
-        stages = self.stage_ids.filtered(lambda s: s.state == state).sorted()
-        return stages[:1] or self.env["helpdesk.stage"].search([("state", "=", state)], limit=1)
-
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""
         self.ensure_one()
         stages = self.stage_ids or self.env["helpdesk.stage"].search([])
         return stages.filtered(lambda s: s.state == "new")[:1] or stages[:1]
+
+    def _get_stage_for_state(self, state):
+        """The first stage (by sequence) of this team in an ITIL state; without team or
+        without such a stage, a shared stage, else any team's."""
+        stage = self[:1].stage_ids.filtered(lambda s: s.state == state).sorted()[:1]
+        if not stage:
+            stage = self.env["helpdesk.stage"].search(
+                Domain("state", "=", state) & Domain("team_ids", "=", False), limit=1
+            ) or self.env["helpdesk.stage"].search(Domain("state", "=", state), limit=1)
+        return stage
 
     def _pick_assignees(self, count):
         """Return `count` users (empty records for manual teams) for new tickets."""
@@ -378,7 +382,18 @@ class HelpdeskTeam(models.Model):
             self._lifecycle_auto_resolve(teams, now, batch_size)
             and self._lifecycle_pending_reminders(teams, now, batch_size)
             and self._close_unconfirmed_resolved(now, batch_size)
+            and self._close_recovered_alert_tickets(now, batch_size)
         )
+
+    @api.model
+    def _close_recovered_alert_tickets(self, now, batch_size):
+        """Close alert tickets resolved by a recovery once their source's quiet period is over."""
+        while True:
+            closed = self.env["helpdesk.alert.source"]._close_recovered_tickets(now, limit=batch_size)
+            if not self.env["ir.cron"]._commit_progress(len(closed)):
+                return False
+            if len(closed) < batch_size:
+                return True
 
     @api.model
     def _close_unconfirmed_resolved(self, now, batch_size=LIFECYCLE_BATCH_SIZE):

@@ -186,6 +186,21 @@ class HelpdeskTicket(models.Model):
     type_id = fields.Many2one("helpdesk.ticket.type", string="Type", tracking=True, index=True)
     tag_ids = fields.Many2many("helpdesk.tag", string="Tags")
     channel = fields.Selection(CHANNELS, default="internal", required=True, index=True, tracking=True)
+    alert_source_id = fields.Many2one(
+        "helpdesk.alert.source",
+        string="Alert Source",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="Monitoring system whose alert opened the ticket.",
+    )
+    alert_fingerprint = fields.Char(
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="Identifies the alert within its source: repeats of the same alert are added to this ticket.",
+    )
 
     # ITIL classification
     impact = fields.Selection(IMPACTS, default="medium", required=True, tracking=True)
@@ -306,6 +321,13 @@ class HelpdeskTicket(models.Model):
     )
 
     _reference_uniq = models.Constraint("unique (reference)", "Ticket references must be unique.")
+    # One open (not closed, not cancelled) ticket per alert: a burst of notifications of the
+    # same alert cannot open duplicates, whatever the number of concurrent requests.
+    _alert_open_uniq = models.UniqueIndex(
+        "(alert_source_id, alert_fingerprint) WHERE alert_fingerprint IS NOT NULL "
+        "AND is_closed IS NOT TRUE AND active IS NOT FALSE",
+        "This alert already has an open ticket.",
+    )
 
     @api.depends("team_id")
     def _compute_company_id(self):

@@ -16,3 +16,5 @@ from . import test_api
 from . import test_portal_closure
 from . import test_portal
 from . import test_portal_tour
+from . import test_alert_endpoint
+from . import test_pipeline_endpoint

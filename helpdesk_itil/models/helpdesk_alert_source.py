@@ -1,0 +1,811 @@
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import timedelta
+
+import psycopg2.errors
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import ConcurrencyError, UserError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL
+
+from .helpdesk_alert_severity import DEFAULT_SEVERITIES
+from .helpdesk_priority_matrix import IMPACTS, URGENCIES
+from .helpdesk_stage import OPEN_STATES, TICKET_STATES
+
+TOKEN_PREFIX = "hdk_"
+PAYLOAD_FORMATS = [
+    ("alertmanager", "Prometheus Alertmanager"),
+    ("grafana", "Grafana"),
+    ("generic", "Generic JSON"),
+]
+ALERT_STATUSES = ("firing", "resolved")
+# Grafana legacy alerting `state` → alert status; None: accepted, nothing to do.
+GRAFANA_LEGACY_STATES = {"alerting": "firing", "no_data": "firing", "ok": "resolved", "pending": None, "paused": None}
+PIPELINE_STATUSES = ("success", "failure")
+MAX_FINGERPRINT = 255
+MAX_SUMMARY = 250
+# The single lifecycle cron (DESIGN.md "Lifecycle timers: one cron, one owner"): a
+# recovered alert ticket schedules it at the end of its source's quiet period.
+LIFECYCLE_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_watch"  # the single helpdesk cron
+# Partial unique index of helpdesk.ticket: one open alert ticket per (source, fingerprint).
+OPEN_ALERT_INDEX = "helpdesk_ticket_alert_open_uniq"
+
+
+class AlertPayloadError(Exception):
+    """A request the alert or pipeline endpoint refuses: HTTP status and message."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@contextmanager
+def mute_sql_errors_of_current_thread():
+    """Silence odoo.sql_db's "bad query" errors of this thread only (other requests keep theirs)."""
+    thread = threading.get_ident()
+    logger = logging.getLogger("odoo.sql_db")
+
+    def other_threads_only(record):
+        return record.thread != thread
+
+    logger.addFilter(other_threads_only)
+    try:
+        yield
+    finally:
+        logger.removeFilter(other_threads_only)
+
+
+class HelpdeskAlertSource(models.Model):
+    """A monitoring system or CI/CD pipeline allowed to post to the helpdesk.
+
+    Each source has its own URL (`/helpdesk/alert/<id>` or `/helpdesk/pipeline/<id>`)
+    and secret token; alert tickets are deduplicated per source and fingerprint.
+    """
+
+    _name = "helpdesk.alert.source"
+    _description = "Helpdesk Alert Source"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    def _default_severity_ids(self):
+        return [
+            Command.create({"name": name, "impact": impact, "urgency": urgency, "sequence": sequence})
+            for sequence, (name, impact, urgency) in enumerate(DEFAULT_SEVERITIES, start=1)
+        ]
+
+    def _default_type_id(self):
+        return self.env.ref("helpdesk_itil.type_incident", raise_if_not_found=False)
+
+    name = fields.Char(required=True, help="e.g. Prometheus production, Grafana Cloud, GitLab CI")
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    kind = fields.Selection(
+        [("alert", "Monitoring Alerts"), ("pipeline", "CI/CD Pipeline")],
+        required=True,
+        default="alert",
+        help="Monitoring sources post alerts to /helpdesk/alert/<id> and open tickets; pipeline "
+        "sources post build status to /helpdesk/pipeline/<id> on existing tickets.",
+    )
+    payload_format = fields.Selection(
+        PAYLOAD_FORMATS,
+        required=True,
+        default="alertmanager",
+        help="Shape of the JSON the monitoring system sends; see the README for each.",
+    )
+    team_id = fields.Many2one(
+        "helpdesk.team",
+        string="Team",
+        check_company=True,
+        help="Team of the alert tickets. For a pipeline source: only this team's tickets can be updated.",
+    )
+    category_id = fields.Many2one("helpdesk.category", string="Category", check_company=True)
+    type_id = fields.Many2one(
+        "helpdesk.ticket.type", string="Ticket Type", default=lambda self: self._default_type_id()
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", check_company=True, help="Customer whose systems this source monitors."
+    )
+    severity_label = fields.Char(
+        default="severity", required=True, help="Label (or tag) of the alert that holds its severity."
+    )
+    severity_ids = fields.One2many(
+        "helpdesk.alert.severity",
+        "source_id",
+        string="Severity Mapping",
+        copy=True,
+        default=lambda self: self._default_severity_ids(),
+    )
+    default_impact = fields.Selection(
+        IMPACTS, required=True, default="medium", help="Impact of alerts whose severity is not mapped."
+    )
+    default_urgency = fields.Selection(
+        URGENCIES, required=True, default="medium", help="Urgency of alerts whose severity is not mapped."
+    )
+    quiet_period_minutes = fields.Integer(
+        string="Quiet Period (minutes)",
+        default=30,
+        help="A ticket resolved because its alert recovered is closed after this many minutes "
+        "without the alert firing again; if it fires again before, the ticket is reopened.",
+    )
+    max_payload_kb = fields.Integer(
+        string="Max Payload (KB)", default=1024, help="Larger requests are refused with HTTP 413."
+    )
+    token_hash = fields.Char(copy=False, groups="base.group_system", help="SHA-256 of the secret token.")
+    token_hint = fields.Char(string="Token", copy=False, readonly=True, help="Beginning of the current token.")
+    token_date = fields.Datetime(string="Token Generated On", copy=False, readonly=True)
+    has_token = fields.Boolean(compute="_compute_has_token")
+    endpoint_url = fields.Char(string="Endpoint URL", compute="_compute_endpoint_url")
+    ticket_ids = fields.One2many("helpdesk.ticket", "alert_source_id", string="Tickets")
+    ticket_count = fields.Integer(compute="_compute_ticket_count")
+    open_ticket_count = fields.Integer(compute="_compute_ticket_count")
+    rejection_ids = fields.One2many("helpdesk.alert.rejection", "source_id", string="Rejections")
+    rejection_count = fields.Integer(compute="_compute_rejection_count")
+
+    _quiet_period_positive = models.Constraint(
+        "CHECK (quiet_period_minutes >= 0)", "The quiet period cannot be negative."
+    )
+    _max_payload_positive = models.Constraint(
+        "CHECK (max_payload_kb > 0)", "The maximum payload size must be positive."
+    )
+
+    @api.depends("token_hint")
+    def _compute_has_token(self):
+        for source in self:
+            source.has_token = bool(source.token_hint)
+
+    @api.depends("kind")
+    def _compute_endpoint_url(self):
+        for source in self:
+            if source.id:
+                source.endpoint_url = f"{source.get_base_url()}/helpdesk/{source.kind}/{source.id}"
+            else:
+                source.endpoint_url = False
+
+    def _compute_ticket_count(self):
+        groups = self.env["helpdesk.ticket"]._read_group(
+            [("alert_source_id", "in", self.ids)], ["alert_source_id", "is_closed"], ["__count"]
+        )
+        counts = defaultdict(lambda: [0, 0])
+        for source, is_closed, count in groups:
+            counts[source.id][0] += count
+            if not is_closed:
+                counts[source.id][1] += count
+        for source in self:
+            source.ticket_count, source.open_ticket_count = counts[source.id]
+
+    def _compute_rejection_count(self):
+        counts = dict(
+            self.env["helpdesk.alert.rejection"]._read_group(
+                [("source_id", "in", self.ids)], ["source_id"], ["__count"]
+            )
+        )
+        for source in self:
+            source.rejection_count = counts.get(source, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_tickets(self):
+        if (
+            self.env["helpdesk.ticket"]
+            .with_context(active_test=False)
+            .search_count([("alert_source_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(self.env._("This source opened tickets: archive it instead of deleting it."))
+
+    def action_generate_token(self):
+        """Generate a new secret token (the previous one stops working) and show it once."""
+        self.ensure_one()
+        self.check_access("write")  # the token is written as superuser: only the hash is stored
+        token = self._generate_token()
+        wizard = self.env["helpdesk.alert.source.token"].create({"source_id": self.id, "token": token})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Token"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")
+        action["domain"] = [("alert_source_id", "=", self.id)]
+        action["context"] = {"create": False}
+        action["display_name"] = self.name
+        return action
+
+    def action_view_rejections(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_alert_rejection_action")
+        action["domain"] = [("source_id", "=", self.id)]
+        action["display_name"] = self.env._("Rejections: %(source_name)s", source_name=self.name)
+        return action
+
+    # ------------------------------------------------------------------
+    # Token
+    # ------------------------------------------------------------------
+
+    def _generate_token(self):
+        """Store the hash of a new random token and return the token itself."""
+        self.ensure_one()
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.sudo().write(
+            {"token_hash": hash_token(token), "token_hint": f"{token[:8]}…", "token_date": fields.Datetime.now()}
+        )
+        return token
+
+    def _check_token(self, token):
+        self.ensure_one()
+        stored = self.sudo().token_hash
+        if not (token and stored):
+            return False
+        return hmac.compare_digest(hash_token(token), stored)
+
+    # ------------------------------------------------------------------
+    # Alert payloads: parse into normalised alerts
+    # ------------------------------------------------------------------
+
+    def _parse_alerts(self, payload):
+        """Validate a payload of the source's format and return normalised alerts.
+
+        Each alert is a dict: fingerprint, status ('firing'/'resolved'), summary,
+        description, severity, labels, annotations, starts_at, ends_at, url, extra
+        (list of (label, value) shown on the ticket). Raises AlertPayloadError (400).
+        """
+        self.ensure_one()
+        if not isinstance(payload, dict):
+            raise AlertPayloadError(400, self.env._("The payload must be a JSON object."))
+        return getattr(self, f"_parse_{self.payload_format}_payload")(payload)
+
+    def _parse_alertmanager_payload(self, payload):
+        alerts = payload.get("alerts")
+        if not isinstance(alerts, list):
+            raise AlertPayloadError(
+                400,
+                self.env._(
+                    "Not an Alertmanager webhook payload: it has no “alerts” list "
+                    "(this source expects the %(format)s format).",
+                    format=dict(PAYLOAD_FORMATS)[self.payload_format],
+                ),
+            )
+        return [self._parse_labelled_alert(alert, f"alerts[{index}]") for index, alert in enumerate(alerts)]
+
+    def _parse_grafana_payload(self, payload):
+        if isinstance(payload.get("alerts"), list):
+            # Unified alerting (Grafana 8+): Alertmanager-like alerts with a few extra URLs.
+            return [
+                self._parse_labelled_alert(alert, f"alerts[{index}]") for index, alert in enumerate(payload["alerts"])
+            ]
+        if "state" in payload:
+            return self._parse_grafana_legacy_payload(payload)
+        raise AlertPayloadError(
+            400,
+            self.env._(
+                "Not a Grafana alert webhook payload: expected an “alerts” list (unified "
+                "alerting) or a “state” (legacy alerting)."
+            ),
+        )
+
+    def _parse_grafana_legacy_payload(self, payload):
+        state = payload.get("state")
+        if state not in GRAFANA_LEGACY_STATES:
+            raise AlertPayloadError(
+                400,
+                self.env._(
+                    "“state” must be one of %(states)s, got %(state)s.",
+                    states=", ".join(GRAFANA_LEGACY_STATES),
+                    state=json.dumps(state),
+                ),
+            )
+        status = GRAFANA_LEGACY_STATES[state]
+        if status is None:
+            return []
+        tags = self._string_dict(payload.get("tags"), "tags")
+        key = payload.get("ruleId") or payload.get("ruleName") or payload.get("title")
+        if not key or isinstance(key, dict | list):
+            raise AlertPayloadError(400, self.env._("A legacy Grafana alert needs a “ruleId” or a “ruleName”."))
+        matches = payload.get("evalMatches") or []
+        extra = [
+            (str(match.get("metric")), str(match.get("value")))
+            for match in matches
+            if isinstance(match, dict) and match.get("metric") is not None
+        ]
+        return [
+            {
+                "fingerprint": f"grafana-rule-{key}"[:MAX_FINGERPRINT],
+                "status": status,
+                "summary": self._text(payload.get("ruleName") or payload.get("title")),
+                "description": self._text(payload.get("message")),
+                "severity": tags.get(self.severity_label, ""),
+                "labels": tags,
+                "annotations": {},
+                "starts_at": "",
+                "ends_at": "",
+                "url": self._text(payload.get("ruleUrl")),
+                "extra": extra,
+            }
+        ]
+
+    def _parse_generic_payload(self, payload):
+        listed = isinstance(payload.get("alerts"), list)
+        items = payload["alerts"] if listed else [payload]
+        alerts = []
+        for index, item in enumerate(items):
+            where = f"alerts[{index}]" if listed else "payload"
+            if not isinstance(item, dict):
+                raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
+            labels = self._string_dict(item.get("labels"), f"{where}.labels")
+            status = self._check_status(item.get("status"), where)
+            severity = item.get("severity", labels.get(self.severity_label, ""))
+            if not isinstance(severity, str):
+                raise AlertPayloadError(400, self.env._("%(where)s.severity must be a string.", where=where))
+            alerts.append(
+                {
+                    "fingerprint": self._fingerprint(item.get("fingerprint"), labels, where),
+                    "status": status,
+                    "summary": self._text(item.get("summary")),
+                    "description": self._text(item.get("description")),
+                    "severity": severity,
+                    "labels": labels,
+                    "annotations": {},
+                    "starts_at": self._text(item.get("startsAt")),
+                    "ends_at": self._text(item.get("endsAt")),
+                    "url": self._text(item.get("url")),
+                    "extra": [],
+                }
+            )
+        return alerts
+
+    def _parse_labelled_alert(self, alert, where):
+        """One alert of an Alertmanager (v4) or Grafana unified alerting webhook."""
+        if not isinstance(alert, dict):
+            raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
+        labels = self._string_dict(alert.get("labels"), f"{where}.labels")
+        annotations = self._string_dict(alert.get("annotations"), f"{where}.annotations")
+        status = self._check_status(alert.get("status"), where)
+        summary = annotations.get("summary") or annotations.get("title") or labels.get("alertname", "")
+        if summary and labels.get("instance") and labels["instance"] not in summary:
+            summary = self.env._("%(summary)s on %(instance)s", summary=summary, instance=labels["instance"])
+        extra = [
+            (self.env._("Value"), self._text(alert.get("valueString"))),
+            (self.env._("Dashboard"), self._text(alert.get("dashboardURL"))),
+            (self.env._("Panel"), self._text(alert.get("panelURL"))),
+            (self.env._("Silence"), self._text(alert.get("silenceURL"))),
+        ]
+        return {
+            "fingerprint": self._fingerprint(alert.get("fingerprint"), labels, where),
+            "status": status,
+            "summary": summary,
+            "description": annotations.get("description") or annotations.get("message", ""),
+            "severity": labels.get(self.severity_label, ""),
+            "labels": labels,
+            "annotations": annotations,
+            "starts_at": self._text(alert.get("startsAt")),
+            "ends_at": self._text(alert.get("endsAt")),
+            "url": self._text(alert.get("generatorURL")),
+            "extra": [(label, value) for label, value in extra if value],
+        }
+
+    def _check_status(self, status, where):
+        if status not in ALERT_STATUSES:
+            raise AlertPayloadError(
+                400,
+                self.env._(
+                    "%(where)s.status must be “firing” or “resolved”, got %(status)s.",
+                    where=where,
+                    status=json.dumps(status),
+                ),
+            )
+        return status
+
+    def _fingerprint(self, fingerprint, labels, where):
+        """The alert's fingerprint, or one derived from its labels (as Alertmanager does)."""
+        if fingerprint is not None and not isinstance(fingerprint, str | int):
+            raise AlertPayloadError(400, self.env._("%(where)s.fingerprint must be a string.", where=where))
+        fingerprint = str(fingerprint or "").strip()
+        if not fingerprint:
+            if not labels:
+                raise AlertPayloadError(
+                    400,
+                    self.env._(
+                        "%(where)s has neither a “fingerprint” nor “labels” to identify the alert.", where=where
+                    ),
+                )
+            fingerprint = hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
+        if len(fingerprint) > MAX_FINGERPRINT:
+            raise AlertPayloadError(
+                400,
+                self.env._(
+                    "%(where)s.fingerprint is longer than %(max)s characters.", where=where, max=MAX_FINGERPRINT
+                ),
+            )
+        return fingerprint
+
+    def _string_dict(self, value, where):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
+        return {str(key): self._text(val) for key, val in value.items()}
+
+    @api.model
+    def _text(self, value):
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        return json.dumps(value)
+
+    # ------------------------------------------------------------------
+    # Alert payloads: act on tickets
+    # ------------------------------------------------------------------
+
+    def _process_alerts(self, alerts):
+        """Open, update, reopen or resolve the tickets of normalised alerts.
+
+        Returns one result per alert: {fingerprint, status, action, ticket}; action is
+        created, updated (repeat noted), reopened, resolved or ignored.
+        """
+        self.ensure_one()
+        source = self.with_company(self.company_id)
+        Ticket = source.env["helpdesk.ticket"]
+        fingerprints = list({alert["fingerprint"] for alert in alerts})
+        open_tickets = {}
+        if fingerprints:
+            for ticket in Ticket.search(
+                Domain("alert_source_id", "=", self.id)
+                & Domain("alert_fingerprint", "in", fingerprints)
+                & Domain("is_closed", "=", False)
+            ):
+                open_tickets[ticket.alert_fingerprint] = ticket
+        severity_map = {line.name: (line.impact, line.urgency) for line in self.severity_ids}
+        now = fields.Datetime.now()
+        results, recovered = [], Ticket
+        for alert in alerts:
+            fingerprint = alert["fingerprint"]
+            ticket = open_tickets.get(fingerprint, Ticket)
+            if alert["status"] == "firing":
+                if not ticket:
+                    ticket = source._create_alert_ticket(alert, severity_map)
+                    open_tickets[fingerprint] = ticket
+                    action = "created"
+                elif ticket.state in OPEN_STATES:
+                    source._note_alert_repeat(ticket, alert)
+                    action = "updated"
+                else:
+                    source._reopen_alert_ticket(ticket, alert)
+                    action = "reopened"
+            elif ticket and ticket.state in OPEN_STATES:
+                source._resolve_alert_ticket(ticket, alert)
+                recovered |= ticket
+                action = "resolved"
+            else:
+                action = "ignored"
+            results.append(
+                {
+                    "fingerprint": fingerprint,
+                    "status": alert["status"],
+                    "action": action,
+                    "ticket": ticket.reference or None,
+                }
+            )
+        if recovered:
+            cron = self.env.ref(LIFECYCLE_CRON, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(now + timedelta(minutes=self.quiet_period_minutes))
+        return results
+
+    def _alert_ticket_values(self, alert, severity_map):
+        impact, urgency = severity_map.get(
+            (alert["severity"] or "").strip().lower(), (self.default_impact, self.default_urgency)
+        )
+        summary = (alert["summary"] or "").strip() or self.env._(
+            "Alert %(fingerprint)s", fingerprint=alert["fingerprint"]
+        )
+        vals = {
+            "name": summary[:MAX_SUMMARY],
+            "description": self._alert_description(alert),
+            "channel": "alert",
+            "impact": impact,
+            "urgency": urgency,
+            "alert_source_id": self.id,
+            "alert_fingerprint": alert["fingerprint"],
+            "company_id": self.company_id.id,
+        }
+        # Only what the source sets: an empty team lets the category choose it.
+        for fname in ("team_id", "category_id", "type_id", "partner_id"):
+            if self[fname]:
+                vals[fname] = self[fname].id
+        return vals
+
+    def _create_alert_ticket(self, alert, severity_map):
+        """Open the ticket of an alert that has none, once whatever the concurrency.
+
+        Requests about the same alert are serialised by a transaction lock on (source,
+        fingerprint). A request that finds the lock taken waits for its holder to
+        finish, then raises ConcurrencyError: the HTTP layer retries it in a new
+        transaction, which sees the holder's ticket and adds to it. The partial unique
+        index on open alert tickets is the guarantee behind the lock (a transaction
+        whose snapshot predates a ticket committed just before it took the lock).
+        """
+        fingerprint = alert["fingerprint"]
+        conflict = f"the ticket of alert {fingerprint!r} (source {self.id}) is being opened by another request"
+        lock_key = SQL("%s, hashtext(%s)", self.id, fingerprint)
+        if not self.env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(%s)", lock_key))[0][0]:
+            self.env.execute_query(SQL("SELECT pg_advisory_xact_lock(%s)", lock_key))
+            raise ConcurrencyError(conflict)
+        vals = self._alert_ticket_values(alert, severity_map)
+        try:
+            # The expected duplicate-key error is not worth an ERROR line; any other
+            # error still propagates and is logged by the endpoint.
+            with mute_sql_errors_of_current_thread():
+                ticket = self.env["helpdesk.ticket"].create(vals)
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != OPEN_ALERT_INDEX:
+                raise
+            raise ConcurrencyError(conflict) from exc
+        return ticket
+
+    def _note_alert_repeat(self, ticket, alert):
+        ticket.message_post(
+            body=Markup("<p>%s</p>%s")
+            % (self.env._("Alert still firing: notification received again."), self._alert_details(alert)),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _reopen_alert_ticket(self, ticket, alert):
+        team = ticket.team_id
+        stage = team._get_stage_for_state("in_progress") or team._get_stage_for_state("new")
+        ticket.write({"stage_id": stage.id})
+        ticket.message_post(
+            body=Markup("<p>%s</p>%s")
+            % (self.env._("The alert fires again before the quiet period ended."), self._alert_details(alert)),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _resolve_alert_ticket(self, ticket, alert):
+        stage = ticket.team_id._get_stage_for_state("resolved")
+        code = self.env.ref("helpdesk_itil.closure_monitoring_recovered")
+        when = alert["ends_at"] or fields.Datetime.to_string(fields.Datetime.now())
+        note = Markup("<p>%s</p>") % self.env._(
+            "Monitoring (%(source_name)s) reported the alert as resolved at %(when)s. The ticket closes "
+            "after %(minutes)s minutes without the alert firing again.",
+            source_name=self.name,
+            when=when,
+            minutes=self.quiet_period_minutes,
+        )
+        ticket.write({"stage_id": stage.id, "resolution_note": note, "closure_code_id": code.id})
+
+    def _alert_description(self, alert):
+        parts = []
+        if alert["description"]:
+            parts.append(Markup("<p>%s</p>") % alert["description"])
+        parts.append(self._alert_details(alert))
+        return Markup("").join(parts)
+
+    def _alert_details(self, alert):
+        rows = [
+            (self.env._("Source"), self.name),
+            (self.env._("Fingerprint"), alert["fingerprint"]),
+            (self.env._("Severity"), alert["severity"]),
+            (self.env._("Started"), alert["starts_at"]),
+        ]
+        rows += [(key, value) for key, value in sorted(alert["labels"].items())]
+        rows += [
+            (key, value) for key, value in sorted(alert["annotations"].items()) if key not in ("summary", "description")
+        ]
+        rows += alert["extra"]
+        body = Markup("").join(
+            Markup("<tr><th>%s</th><td>%s</td></tr>") % (label, self._maybe_link(value))
+            for label, value in rows
+            if value
+        )
+        html = Markup('<table class="table table-sm o_helpdesk_alert_details">%s</table>') % body
+        if alert["url"].startswith(("http://", "https://")):
+            html += Markup('<p><a href="%s" target="_blank">%s</a></p>') % (
+                alert["url"],
+                self.env._("Open in the monitoring system"),
+            )
+        return html
+
+    @api.model
+    def _maybe_link(self, value):
+        if value.startswith(("http://", "https://")):
+            return Markup('<a href="%s" target="_blank">%s</a>') % (value, value)
+        return escape(value)
+
+    # ------------------------------------------------------------------
+    # Pipeline payloads
+    # ------------------------------------------------------------------
+
+    def _process_pipeline(self, payload):
+        """Post a CI/CD status to a ticket: note, build link, stage change.
+
+        Validates everything first (AlertPayloadError: 400 bad input, 404 unknown
+        ticket, 409 closed ticket) so that a refused request changes nothing.
+        """
+        self.ensure_one()
+        strings = self._parse_pipeline_payload(payload)
+        ticket = self._pipeline_ticket(strings["ticket"])
+        vals = self._pipeline_stage_values(ticket, strings)
+        if vals:
+            ticket.write(vals)
+        ticket.message_post(body=self._pipeline_message(strings, vals), subtype_xmlid="mail.mt_note")
+        return {"ticket": ticket.reference, "state": ticket.state, "stage": ticket.stage_id.name}
+
+    def _parse_pipeline_payload(self, payload):
+        """The payload's fields as stripped strings, checked one by one."""
+        if not isinstance(payload, dict):
+            raise AlertPayloadError(400, self.env._("The payload must be a JSON object."))
+        strings = {}
+        for key in ("ticket", "note", "stage", "build_url", "status", "resolution_note", "closure_code"):
+            value = payload.get(key)
+            if value is not None and not isinstance(value, str):
+                raise AlertPayloadError(400, self.env._("“%(key)s” must be a string.", key=key))
+            strings[key] = (value or "").strip()
+        if not strings["ticket"]:
+            raise AlertPayloadError(400, self.env._("“ticket” is missing: give the ticket reference, e.g. HD-000123."))
+        self._check_choice("status", strings["status"], PIPELINE_STATUSES)
+        self._check_choice("stage", strings["stage"], dict(TICKET_STATES), self.env._("an ITIL state"))
+        if strings["build_url"] and not strings["build_url"].startswith(("http://", "https://")):
+            raise AlertPayloadError(400, self.env._("“build_url” must be an http(s) URL."))
+        if not (strings["note"] or strings["stage"] or strings["status"] or strings["build_url"]):
+            raise AlertPayloadError(
+                400, self.env._("Nothing to do: give at least a note, a stage, a status or a build_url.")
+            )
+        return strings
+
+    def _check_choice(self, key, value, allowed, what=None):
+        if not value or value in allowed:
+            return
+        if what:
+            message = self.env._(
+                "“%(key)s” must be %(what)s, one of %(allowed)s; got %(value)s.",
+                key=key,
+                what=what,
+                allowed=", ".join(allowed),
+                value=json.dumps(value),
+            )
+        else:
+            message = self.env._(
+                "“%(key)s” must be one of %(allowed)s; got %(value)s.",
+                key=key,
+                allowed=", ".join(allowed),
+                value=json.dumps(value),
+            )
+        raise AlertPayloadError(400, message)
+
+    def _pipeline_ticket(self, reference):
+        """The ticket a pipeline source may update: its company's, and its team's if it has one."""
+        domain = Domain("reference", "=", reference) & Domain("company_id", "=", self.company_id.id)
+        if self.team_id:
+            domain &= Domain("team_id", "=", self.team_id.id)
+        ticket = self.with_company(self.company_id).env["helpdesk.ticket"].search(domain, limit=1)
+        if not ticket:
+            raise AlertPayloadError(
+                404, self.env._("Ticket %(reference)s not found for this source.", reference=reference)
+            )
+        return ticket
+
+    def _pipeline_stage_values(self, ticket, strings):
+        """Values moving `ticket` to the requested state (with what resolving needs), if any."""
+        state = strings["stage"]
+        if not state or state == ticket.state:
+            return {}
+        if ticket.is_closed:
+            raise AlertPayloadError(
+                409,
+                self.env._(
+                    "%(reference)s is %(state)s: its stage cannot change any more; ask a helpdesk "
+                    "manager to reopen it.",
+                    reference=ticket.reference,
+                    state=dict(TICKET_STATES)[ticket.state].lower(),
+                ),
+            )
+        stage = ticket.team_id._get_stage_for_state(state)
+        if not stage:
+            raise AlertPayloadError(
+                400,
+                self.env._(
+                    "Team %(team)s has no stage for the state %(state)s.", team=ticket.team_id.name or "-", state=state
+                ),
+            )
+        vals = {"stage_id": stage.id}
+        if state in ("resolved", "closed"):
+            note = strings["resolution_note"] or strings["note"]
+            if not note:
+                raise AlertPayloadError(
+                    400,
+                    self.env._(
+                        "To resolve %(reference)s, give a “resolution_note” (or a “note”).", reference=ticket.reference
+                    ),
+                )
+            code_key = strings["closure_code"] or "solved"
+            Code = self.env["helpdesk.closure.code"]
+            code = Code.search([("code", "=", code_key)], limit=1)
+            if not code:
+                raise AlertPayloadError(
+                    400,
+                    self.env._(
+                        "Unknown closure_code %(code)s; use one of: %(allowed)s.",
+                        code=json.dumps(code_key),
+                        allowed=", ".join(Code.search([]).mapped("code")),
+                    ),
+                )
+            vals.update(resolution_note=Markup("<p>%s</p>") % note, closure_code_id=code.id)
+        return vals
+
+    def _pipeline_message(self, strings, vals):
+        labels = {"success": self.env._("succeeded"), "failure": self.env._("failed")}
+        if strings["status"]:
+            headline = self.env._(
+                "Pipeline %(source_name)s %(result)s.", source_name=self.name, result=labels[strings["status"]]
+            )
+        else:
+            headline = self.env._("Pipeline %(source_name)s reports:", source_name=self.name)
+        body = Markup("<p><strong>%s</strong></p>") % headline
+        if strings["note"]:
+            body += Markup("<p>%s</p>") % strings["note"]
+        if strings["build_url"]:
+            body += Markup('<p><a href="%s" target="_blank">%s</a></p>') % (
+                strings["build_url"],
+                self.env._("Open the build"),
+            )
+        if vals.get("stage_id"):
+            body += Markup("<p>%s</p>") % self.env._(
+                "Stage set to %(stage)s.", stage=self.env["helpdesk.stage"].browse(vals["stage_id"]).name
+            )
+        return body
+
+    # ------------------------------------------------------------------
+    # Lifecycle timer
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _close_recovered_tickets(self, now, limit=None):
+        """Close tickets resolved by an alert recovery once their source's quiet period is over.
+
+        Set-based: one search for every source (one condition per distinct quiet
+        period), rows held by another worker are skipped, and one write per target
+        stage. Returns the closed tickets; the caller commits.
+        """
+        sources = self.with_context(active_test=False).search_fetch([], ["quiet_period_minutes"])
+        by_period = defaultdict(list)
+        for source in sources:
+            by_period[source.quiet_period_minutes].append(source.id)
+        if not by_period:
+            return self.env["helpdesk.ticket"]
+        due = Domain.OR(
+            Domain("alert_source_id", "in", source_ids)
+            & Domain("resolved_date", "<=", now - timedelta(minutes=minutes))
+            for minutes, source_ids in by_period.items()
+        )
+        code = self.env.ref("helpdesk_itil.closure_monitoring_recovered")
+        tickets = self.env["helpdesk.ticket"].search(
+            due & Domain("state", "=", "resolved") & Domain("closure_code_id", "=", code.id),
+            order="resolved_date, id",
+            limit=limit,
+        )
+        tickets = tickets.try_lock_for_update(allow_referencing=True)
+        closed = self.env["helpdesk.ticket"]
+        for team, team_tickets in tickets.grouped("team_id").items():
+            stage = team._get_stage_for_state("closed")
+            if stage:
+                team_tickets.write({"stage_id": stage.id})
+                closed |= team_tickets
+        return closed

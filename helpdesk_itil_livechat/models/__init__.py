@@ -1,0 +1,1 @@
+from . import chatbot_script_step, discuss_channel, helpdesk_ticket, im_livechat_channel

@@ -1,0 +1,168 @@
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import html2plaintext
+
+
+@tagged("post_install", "-at_install")
+class TestLivechatTicket(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.operator = new_test_user(
+            cls.env,
+            login="hd_chat_operator",
+            name="Olga Operator",
+            groups="base.group_user,im_livechat.im_livechat_group_user,helpdesk_itil.group_helpdesk_user",
+        )
+        cls.team = cls.env["helpdesk.team"].create(
+            {"name": "Service Desk", "member_ids": [Command.link(cls.operator.id)]}
+        )
+        cls.category = cls.env["helpdesk.category"].create({"name": "Printers"})
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="hd_chat_portal",
+            name="Paula Portal",
+            email="paula@customer.example.com",
+            groups="base.group_portal",
+        )
+        cls.script = cls.env["chatbot.script"].create({"title": "Service Desk Bot"})
+        steps = cls.env["chatbot.script.step"].create(
+            [
+                {"chatbot_script_id": cls.script.id, "step_type": "text", "message": "Hello, I log tickets."},
+                {
+                    "chatbot_script_id": cls.script.id,
+                    "step_type": "free_input_single",
+                    "message": "What is the problem?",
+                },
+                {"chatbot_script_id": cls.script.id, "step_type": "question_email", "message": "Your email?"},
+                {
+                    "chatbot_script_id": cls.script.id,
+                    "step_type": "create_ticket",
+                    "message": "Your ticket is logged.",
+                    "helpdesk_team_id": cls.team.id,
+                    "helpdesk_category_id": cls.category.id,
+                },
+            ]
+        )
+        cls.step_problem, cls.step_email, cls.step_ticket = steps[1:]
+        cls.bot_channel = cls.env["im_livechat.channel"].create(
+            {"name": "Bot channel", "rule_ids": [Command.create({"chatbot_script_id": cls.script.id})]}
+        )
+        cls.operator_channel = cls.env["im_livechat.channel"].create(
+            {"name": "Support", "user_ids": [Command.link(cls.operator.id)], "helpdesk_team_id": cls.team.id}
+        )
+
+    def chat_tickets(self):
+        return self.env["helpdesk.ticket"].search([("channel", "=", "chat")])
+
+    def post_and_trigger(self, channel, body, email=False):
+        self.make_jsonrpc_request(
+            "/mail/message/post",
+            {"thread_model": "discuss.channel", "thread_id": channel.id, "post_data": {"body": body}},
+        )
+        if email:
+            self.make_jsonrpc_request("/chatbot/step/validate_email", {"channel_id": channel.id})
+        self.make_jsonrpc_request("/chatbot/step/trigger", {"channel_id": channel.id})
+
+    def play_bot(self):
+        data = self.make_jsonrpc_request(
+            "/im_livechat/get_session", {"channel_id": self.bot_channel.id, "chatbot_script_id": self.script.id}
+        )
+        channel = self.env["discuss.channel"].sudo().browse(data["channel_id"])
+        self.assertEqual(channel.chatbot_current_step_id, self.step_problem)
+        self.post_and_trigger(channel, "The printer on floor 2 prints blank pages")
+        self.assertEqual(channel.chatbot_current_step_id, self.step_email)
+        self.post_and_trigger(channel, "visitor@example.com", email=True)
+        self.assertEqual(channel.chatbot_current_step_id, self.step_ticket)
+        return channel
+
+    def test_chatbot_step_files_a_ticket_for_a_public_visitor(self):
+        channel = self.play_bot()
+        ticket = self.chat_tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.name, "The printer on floor 2 prints blank pages")
+        self.assertEqual(ticket.channel, "chat")
+        self.assertEqual((ticket.team_id, ticket.category_id), (self.team, self.category))
+        self.assertEqual(ticket.origin_channel_id, channel)
+        self.assertFalse(ticket.partner_id, "an anonymous visitor is not matched to a contact")
+        self.assertEqual(ticket.partner_email, "visitor@example.com")
+        self.assertIn("visitor@example.com", html2plaintext(ticket.description))
+        transcript = ticket.message_ids.filtered(lambda m: "Live chat transcript" in (m.body or ""))
+        self.assertEqual(len(transcript), 1)
+        self.assertEqual(transcript.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(transcript.author_id, self.script.operator_partner_id)
+        text = html2plaintext(transcript.body)
+        for line in ("What is the problem?", "The printer on floor 2 prints blank pages", "visitor@example.com"):
+            self.assertIn(line, text)
+        self.assertIn("Your ticket is logged.", html2plaintext(channel.message_ids[0].body))
+
+    def test_chatbot_step_uses_the_logged_in_customer(self):
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        self.play_bot()
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.partner_id, self.portal_user.partner_id)
+        self.assertEqual(ticket.partner_email, "paula@customer.example.com")
+        self.assertIn(self.portal_user.partner_id, ticket.message_partner_ids)
+
+    def start_operator_chat(self):
+        self.env["mail.presence"]._update_presence(self.operator)
+        data = self.make_jsonrpc_request(
+            "/im_livechat/get_session", {"channel_id": self.operator_channel.id, "persisted": True}
+        )
+        channel = self.env["discuss.channel"].browse(data["channel_id"])
+        self.assertEqual(channel.livechat_operator_id, self.operator.partner_id)
+        channel.with_user(self.operator).message_post(body="Hello, what can I do for you?", message_type="comment")
+        return channel
+
+    def test_ticket_command_creates_a_ticket_with_the_transcript(self):
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        channel = self.start_operator_chat()
+        channel.with_user(self.operator).execute_command_ticket(body="/ticket Laptop screen flickers")
+        ticket = self.chat_tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.name, "Laptop screen flickers")
+        self.assertEqual(ticket.partner_id, self.portal_user.partner_id)
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertEqual(ticket.origin_channel_id, channel)
+        self.assertIn(self.operator.partner_id, ticket.message_partner_ids)
+        transcript = ticket.message_ids.filtered(lambda m: "Live chat transcript" in (m.body or ""))
+        self.assertEqual(transcript.author_id, self.operator.partner_id)
+        self.assertIn("Hello, what can I do for you?", html2plaintext(transcript.body))
+        # The operator, a helpdesk user of the team, works the ticket.
+        self.assertEqual(ticket.with_user(self.operator).name, "Laptop screen flickers")
+
+    def test_ticket_command_for_an_anonymous_visitor(self):
+        channel = self.start_operator_chat()
+        channel.with_user(self.operator).execute_command_ticket(body="/ticket  Cannot log in ")
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.name, "Cannot log in")
+        self.assertFalse(ticket.partner_id)
+        self.assertTrue(ticket.partner_name, "the guest's name is kept")
+
+    def test_ticket_command_without_subject_or_rights_creates_nothing(self):
+        channel = self.start_operator_chat()
+        channel.with_user(self.operator).execute_command_ticket(body="/ticket")
+        channel.with_user(self.operator).execute_command_ticket(body="/ticket   ")
+        plain_operator = new_test_user(
+            self.env, login="hd_chat_plain", groups="base.group_user,im_livechat.im_livechat_group_user"
+        )
+        channel.sudo()._add_members(users=plain_operator)
+        channel.with_user(plain_operator).execute_command_ticket(body="/ticket Something")
+        self.assertFalse(self.chat_tickets())
+        # Outside live chat, the command does nothing either.
+        group = (
+            self.env["discuss.channel"].with_user(self.operator)._create_group(partners_to=self.operator.partner_id.ids)
+        )
+        group.execute_command_ticket(body="/ticket Something")
+        self.assertFalse(self.chat_tickets())
+
+    def test_ticket_command_from_the_discuss_composer(self):
+        channel = self.start_operator_chat()
+        self.start_tour(
+            "/odoo/discuss",
+            "helpdesk_itil_livechat.ticket_command",
+            login=self.operator.login,
+        )
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.name, "Printer on floor 2 is jammed")
+        self.assertEqual(ticket.origin_channel_id, channel)
