@@ -36,6 +36,12 @@
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
+        "views/project_task_views.xml",
+        "views/account_move_views.xml",
+        "wizard/helpdesk_ticket_sale_wizard_views.xml",
+        "wizard/helpdesk_ticket_task_wizard_views.xml",
+        "wizard/helpdesk_ticket_credit_note_wizard_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [

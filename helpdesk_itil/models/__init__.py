@@ -7,3 +7,6 @@ from . import helpdesk_category
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import res_partner
+from . import sale_order
+from . import project_task
+from . import account_move

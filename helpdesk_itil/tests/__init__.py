@@ -4,3 +4,6 @@ from . import test_ticket_assignment
 from . import test_ticket_input
 from . import test_ticket_security
 from . import test_ticket_views
+from . import test_erp_quotation
+from . import test_erp_task
+from . import test_erp_invoice
