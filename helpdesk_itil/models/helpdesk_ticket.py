@@ -6,6 +6,7 @@ from odoo.tools import html2plaintext
 
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES
+from .res_partner import PRIORITY_BOOST_TIERS
 
 CHANNELS = [
     ("email", "Email"),
@@ -242,7 +243,7 @@ class HelpdeskTicket(models.Model):
             if not ticket.team_id and ticket.category_id:
                 ticket.team_id = ticket.category_id._get_default_team()
 
-    @api.depends("impact", "urgency", "company_id")
+    @api.depends("impact", "urgency", "company_id", "partner_id")
     def _compute_priority(self):
         matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id | self.env.company)
         for ticket in self:
@@ -325,9 +326,16 @@ class HelpdeskTicket(models.Model):
             return self.env["helpdesk.team"].browse(team_id).stage_ids | stages
         return stages.search([]) | stages
 
-    def _matrix_priority(self, matrix):
+    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None):
+        """The priority proposed for the ticket: the impact × urgency cell, one level higher
+        for customers of a gold or platinum tier. `impact`, `urgency` and `partner` stand
+        for values about to be written."""
         company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
-        return company_map[(self.impact or "medium", self.urgency or "medium")]
+        priority = company_map[(impact or self.impact or "medium", urgency or self.urgency or "medium")]
+        partner = self.partner_id if partner is None else partner
+        if partner.commercial_partner_id.helpdesk_tier in PRIORITY_BOOST_TIERS:
+            priority = str(max(int(priority) - 1, int(PRIORITIES[0][0])))
+        return priority
 
     @api.constrains("invoice_ids")
     def _check_invoice_ids(self):
@@ -406,9 +414,9 @@ class HelpdeskTicket(models.Model):
         if "priority" in vals and "priority_overridden" not in vals and not self.env.context.get("matrix_priority"):
             matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
             impact, urgency = vals.get("impact"), vals.get("urgency")
+            partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else None
             overridden = {
-                ticket: vals["priority"]
-                != matrix[ticket.company_id.id][(impact or ticket.impact, urgency or ticket.urgency)]
+                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner)
                 for ticket in self
             }
         else:

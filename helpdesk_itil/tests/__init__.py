@@ -7,3 +7,4 @@ from . import test_ticket_views
 from . import test_erp_quotation
 from . import test_erp_task
 from . import test_erp_invoice
+from . import test_erp_partner
