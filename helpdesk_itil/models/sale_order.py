@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
@@ -11,6 +11,14 @@ class SaleOrder(models.Model):
         copy=False,
         help="Ticket this quotation was made from.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # An order made for a ticket (wizard, import, API) carries its reference.
+            if vals.get("helpdesk_ticket_id") and not vals.get("origin"):
+                vals["origin"] = self.env["helpdesk.ticket"].sudo().browse(vals["helpdesk_ticket_id"]).reference
+        return super().create(vals_list)
 
     def action_confirm(self):
         result = super().action_confirm()

@@ -8,3 +8,4 @@ from . import test_erp_quotation
 from . import test_erp_task
 from . import test_erp_invoice
 from . import test_erp_partner
+from . import test_erp_tour

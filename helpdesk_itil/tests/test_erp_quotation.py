@@ -23,6 +23,14 @@ class TestErpQuotation(HelpdeskErpCommon):
         self.assertEqual(self.ticket.with_user(self.sales_agent).sale_order_count, 1)
         self.assertTrue(any(order.name in body for body in self.ticket_notes(self.ticket)))
 
+    def test_order_linked_by_api_gets_ticket_reference_as_origin(self):
+        order = self.env["sale.order"].create({"partner_id": self.contact.id, "helpdesk_ticket_id": self.ticket.id})
+        self.assertEqual(order.origin, self.ticket.reference)
+        order = self.env["sale.order"].create(
+            {"partner_id": self.contact.id, "helpdesk_ticket_id": self.ticket.id, "origin": "PO 4711"}
+        )
+        self.assertEqual(order.origin, "PO 4711")
+
     def test_quotation_without_products(self):
         order = self.make_quotation()
         self.assertFalse(order.order_line)
