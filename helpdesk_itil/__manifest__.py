@@ -46,6 +46,7 @@
     ],
     "demo": [
         "demo/helpdesk_demo.xml",
+        "demo/helpdesk_erp_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
