@@ -32,10 +32,13 @@ class TestErpInvoice(HelpdeskErpCommon):
     def test_only_invoices_of_the_customer(self):
         other = self.env["res.partner"].create({"name": "Other Customer"})
         foreign_invoice = self.make_invoice(other)
-        with self.assertRaisesRegex(ValidationError, "only reference customer invoices .* of its customer"):
+        with (
+            self.assertRaisesRegex(ValidationError, "only reference customer invoices .* of its customer"),
+            self.cr.savepoint(),
+        ):
             self.ticket.invoice_ids = [Command.link(foreign_invoice.id)]
         bill = self.make_invoice(self.customer, move_type="in_invoice", post=False)
-        with self.assertRaisesRegex(ValidationError, bill.display_name):
+        with self.assertRaisesRegex(ValidationError, bill.display_name), self.cr.savepoint():
             self.ticket.invoice_ids = [Command.link(bill.id)]
         # The field's domain says the same to the form.
         domain = self.env["helpdesk.ticket"]._fields["invoice_ids"].domain

@@ -56,8 +56,18 @@ class HelpdeskTicket(models.Model):
 
     @api.onchange("product_id")
     def _onchange_product_id(self):
-        if self.lot_id and self.lot_id.product_id != self.product_id:
+        # Only inventory users see the serial number (and may read it).
+        if self.env.user.has_group(REPAIR_READERS) and self.lot_id.product_id != self.product_id:
             self.lot_id = False
+
+    def write(self, vals):
+        if "product_id" in vals and "lot_id" not in vals:
+            # Another product: its serial number no longer applies, also for users who
+            # cannot see serial numbers.
+            stale = self.sudo().filtered(lambda t: t.lot_id and t.lot_id.product_id.id != vals["product_id"])
+            if stale:
+                stale.write({"lot_id": False})
+        return super().write(vals)
 
     def action_create_repair(self):
         return self._action_open_conversion_wizard(

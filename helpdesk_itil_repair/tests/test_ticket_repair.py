@@ -121,9 +121,19 @@ class TestTicketRepair(HelpdeskErpCommon):
 
     def test_serial_must_match_product(self):
         other = self.env["product.product"].create({"name": "Monitor", "type": "consu"})
-        with self.assertRaisesRegex(ValidationError, "5CG2214XQ7"):
-            self.ticket.product_id = other
-        with Form(self.ticket) as form:
+        other_serial = self.env["stock.lot"].create({"name": "CN-0042", "product_id": other.id})
+        with self.assertRaisesRegex(ValidationError, "CN-0042"), self.cr.savepoint():
+            self.ticket.lot_id = other_serial
+        with Form(self.ticket.with_user(self.repair_agent)) as form:
             form.product_id = other
             self.assertFalse(form.lot_id, "the serial of another product is dropped")
         self.assertFalse(self.ticket.lot_id)
+
+    def test_product_change_by_agent_without_inventory_rights(self):
+        # The form works without the serial number field, and a stale serial is dropped.
+        other = self.env["product.product"].create({"name": "Monitor", "type": "consu"})
+        with Form(self.ticket.with_user(self.agent)) as form:
+            form.product_id = other
+        self.assertEqual(self.ticket.product_id, other)
+        self.assertFalse(self.ticket.lot_id)
+        Form(self.env["helpdesk.ticket"].with_user(self.agent))  # a new ticket's form opens too
