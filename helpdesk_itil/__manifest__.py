@@ -51,6 +51,12 @@
         "views/helpdesk_alert_source_views.xml",
         "views/helpdesk_alert_rejection_views.xml",
         "wizard/helpdesk_alert_source_token_views.xml",
+        "views/sale_order_views.xml",
+        "views/project_task_views.xml",
+        "views/account_move_views.xml",
+        "wizard/helpdesk_ticket_sale_wizard_views.xml",
+        "wizard/helpdesk_ticket_task_wizard_views.xml",
+        "wizard/helpdesk_ticket_credit_note_wizard_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
@@ -60,6 +66,7 @@
         "demo/helpdesk_intake_demo.xml",
         "demo/helpdesk_portal_demo.xml",
         "demo/helpdesk_alert_demo.xml",
+        "demo/helpdesk_erp_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -17,3 +17,6 @@ from . import helpdesk_alert_source
 from . import helpdesk_alert_rejection
 from . import res_partner
 from . import mail_thread
+from . import sale_order
+from . import project_task
+from . import account_move

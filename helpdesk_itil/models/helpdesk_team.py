@@ -37,6 +37,22 @@ class HelpdeskTeam(models.Model):
     sequence = fields.Integer(default=10)
     color = fields.Integer()
     description = fields.Text(translate=True)
+    # ERP: where field tasks go, and which finished documents resolve the ticket
+    service_project_id = fields.Many2one(
+        "project.project",
+        string="Service Project",
+        check_company=True,
+        help="Project that field tasks made from this team's tickets go to.",
+    )
+    resolve_on_order_confirmed = fields.Boolean(
+        string="Resolve When the Quotation Is Confirmed",
+        help="Confirming a quotation made from a ticket resolves the ticket (closure code "
+        "“Fulfilled by ERP Document”). A note is posted on the ticket in any case.",
+    )
+    resolve_on_task_done = fields.Boolean(
+        string="Resolve When the Field Task Is Done",
+        help="Marking the last open field task of a ticket done resolves the ticket.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -268,6 +284,11 @@ class HelpdeskTeam(models.Model):
         self.ensure_one()
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
+    def _get_resolved_stage(self):
+        """The stage automatic resolutions (ERP documents done) move this team's tickets to."""
+        self.ensure_one()
+        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
+        return stages.filtered(lambda s: s.state == "resolved")[:1]
 
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""

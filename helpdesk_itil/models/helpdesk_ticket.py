@@ -5,13 +5,14 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES
 from .mail_thread import is_automated_email
+from .res_partner import PRIORITY_BOOST_TIERS
 
 _logger = logging.getLogger(__name__)
 
@@ -111,6 +112,10 @@ PORTAL_ATTACHMENT_MAX_MB = 10
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
 CHECKED_RELATIONS = ("team_id", "category_id", "type_id", "user_id", "partner_id", "stage_id", "closure_code_id")
+# Who may read the ERP documents a ticket links to (their models' access rights).
+SALE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
+INVOICE_READERS = "account.group_account_invoice,account.group_account_readonly"
+CUSTOMER_INVOICE_TYPES = ("out_invoice", "out_refund")
 
 
 class HelpdeskTicket(models.Model):
@@ -223,6 +228,34 @@ class HelpdeskTicket(models.Model):
         help="The priority was set by hand and no longer follows impact and urgency.",
     )
     is_urgent = fields.Boolean(compute="_compute_is_urgent", store=True, index=True, help="P1 or P2.")
+
+    # ERP links (documents made from the ticket, invoices it is about): not locked when closed
+    sale_order_ids = fields.One2many("sale.order", "helpdesk_ticket_id", string="Sales Orders", groups=SALE_READERS)
+    sale_order_count = fields.Integer(string="Quotations", compute="_compute_sale_order_count", groups=SALE_READERS)
+    task_ids = fields.One2many(
+        "project.task", "helpdesk_ticket_id", string="Field Tasks", groups="project.group_project_user"
+    )
+    task_count = fields.Integer(string="Tasks", compute="_compute_task_count", groups="project.group_project_user")
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "helpdesk_ticket_account_move_rel",
+        "ticket_id",
+        "move_id",
+        string="Invoices",
+        copy=False,
+        groups=INVOICE_READERS,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')),"
+        " ('commercial_partner_id', '=', commercial_partner_id)]",
+        help="Customer invoices and credit notes of this customer that the ticket is about.",
+    )
+    order_invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices of the Orders",
+        compute="_compute_order_invoice_ids",
+        groups=INVOICE_READERS,
+        help="Invoices of the sales orders made from this ticket.",
+    )
+    invoice_count = fields.Integer(string="Invoice Count", compute="_compute_invoice_count", groups=INVOICE_READERS)
 
     # Lifecycle
     stage_id = fields.Many2one(
@@ -351,7 +384,7 @@ class HelpdeskTicket(models.Model):
             if not ticket.team_id and ticket.category_id:
                 ticket.team_id = ticket.category_id._get_default_team()
 
-    @api.depends("impact", "urgency", "company_id")
+    @api.depends("impact", "urgency", "company_id", "partner_id")
     def _compute_priority(self):
         matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id | self.env.company)
         for ticket in self:
@@ -363,6 +396,35 @@ class HelpdeskTicket(models.Model):
     def _compute_is_urgent(self):
         for ticket in self:
             ticket.is_urgent = ticket.priority in URGENT_PRIORITIES
+
+    def _compute_sale_order_count(self):
+        groups = self.env["sale.order"]._read_group(
+            [("helpdesk_ticket_id", "in", self.ids)], ["helpdesk_ticket_id"], ["__count"]
+        )
+        counts = dict(groups)
+        for ticket in self:
+            ticket.sale_order_count = counts.get(ticket, 0)
+
+    def _compute_task_count(self):
+        groups = self.env["project.task"]._read_group(
+            [("helpdesk_ticket_id", "in", self.ids)], ["helpdesk_ticket_id"], ["__count"]
+        )
+        counts = dict(groups)
+        for ticket in self:
+            ticket.task_count = counts.get(ticket, 0)
+
+    @api.depends("sale_order_ids.invoice_ids")
+    def _compute_order_invoice_ids(self):
+        # Accountants read invoices but not necessarily every order: walk the link as sudo.
+        for ticket in self:
+            ticket.order_invoice_ids = ticket.sudo().sale_order_ids.invoice_ids.filtered(
+                lambda move: move.move_type in CUSTOMER_INVOICE_TYPES
+            ).ids
+
+    @api.depends("invoice_ids", "order_invoice_ids")
+    def _compute_invoice_count(self):
+        for ticket in self:
+            ticket.invoice_count = len(ticket.invoice_ids | ticket.order_invoice_ids)
 
     @api.depends("team_id")
     def _compute_stage_id(self):
@@ -420,9 +482,34 @@ class HelpdeskTicket(models.Model):
             return self.env["helpdesk.team"].browse(team_id).stage_ids | stages
         return stages.search([]) | stages
 
-    def _matrix_priority(self, matrix):
+    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None):
+        """The priority proposed for the ticket: the impact × urgency cell, one level higher
+        for customers of a gold or platinum tier. `impact`, `urgency` and `partner` stand
+        for values about to be written."""
         company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
-        return company_map[(self.impact or "medium", self.urgency or "medium")]
+        priority = company_map[(impact or self.impact or "medium", urgency or self.urgency or "medium")]
+        partner = self.partner_id if partner is None else partner
+        if partner.commercial_partner_id.helpdesk_tier in PRIORITY_BOOST_TIERS:
+            priority = str(max(int(priority) - 1, int(PRIORITIES[0][0])))
+        return priority
+
+    @api.constrains("invoice_ids")
+    def _check_invoice_ids(self):
+        for ticket in self.sudo():
+            wrong = ticket.invoice_ids.filtered(
+                lambda move, ticket=ticket: move.move_type not in CUSTOMER_INVOICE_TYPES
+                or move.commercial_partner_id != ticket.commercial_partner_id
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "%(ticket)s can only reference customer invoices and credit notes of its customer "
+                        "(%(customer)s); not %(moves)s.",
+                        ticket=ticket.reference or ticket.name,
+                        customer=ticket.commercial_partner_id.display_name or self.env._("no customer set"),
+                        moves=", ".join(wrong.mapped("display_name")),
+                    )
+                )
 
     @api.constrains("related_ticket_ids")
     def _check_related_tickets(self):
@@ -488,8 +575,9 @@ class HelpdeskTicket(models.Model):
         tickets._check_resolution_requirements()
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
-        if tickets.partner_id:
-            tickets._message_subscribe(partner_ids=tickets.partner_id.ids)
+        # Each ticket is followed by its own customer (never by the batch's other customers).
+        for ticket in tickets.filtered("partner_id"):
+            ticket._message_subscribe(partner_ids=ticket.partner_id.ids)
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now)
         self.env["helpdesk.escalation.rule"]._fire_on_create(tickets)
         if tickets.related_ticket_ids:
@@ -508,9 +596,9 @@ class HelpdeskTicket(models.Model):
         if "priority" in vals and "priority_overridden" not in vals and not self.env.context.get("matrix_priority"):
             matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
             impact, urgency = vals.get("impact"), vals.get("urgency")
+            partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else None
             overridden = {
-                ticket: vals["priority"]
-                != matrix[ticket.company_id.id][(impact or ticket.impact, urgency or ticket.urgency)]
+                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner)
                 for ticket in self
             }
         else:
@@ -1166,3 +1254,121 @@ class HelpdeskTicket(models.Model):
             ticket.with_context(matrix_priority=True).write(
                 {"priority": ticket._matrix_priority(matrix), "priority_overridden": False}
             )
+
+    # ------------------------------------------------------------------
+    # ERP: conversions, links, documents done
+    # ------------------------------------------------------------------
+
+    def _check_convertible(self, document):
+        """Refuse to make `document` (e.g. "a quotation") for a ticket without customer."""
+        for ticket in self:
+            if not ticket.partner_id:
+                raise UserError(
+                    self.env._(
+                        "Set a customer on %(ticket)s before creating %(document)s from it.",
+                        ticket=ticket.reference or ticket.name,
+                        document=document,
+                    )
+                )
+
+    @api.model
+    def _check_conversion_rights(self, group, model, document):
+        """Refuse, before anything is created, a user without `group` (xml id) or without
+        the right to create `model` records, with a message naming what is missing."""
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(
+                self.env._(
+                    "Creating %(document)s from a ticket needs the access rights “%(group)s”. "
+                    "Ask your administrator for them.",
+                    document=document,
+                    group=self.env.ref(group).sudo().full_name,
+                )
+            )
+        self.env[model].check_access("create")
+
+    def _action_open_conversion_wizard(self, xmlid, group, model, document):
+        """Open the wizard `xmlid` making a `model` record, once the ticket and the user qualify."""
+        self.ensure_one()
+        self._check_convertible(document)
+        self._check_conversion_rights(group, model, document)
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def _erp_document_done(self, document, note, resolve_field):
+        """`document` (an order, a repair, a task) made from these tickets is done.
+
+        Posts `note` on the tickets and resolves the open ones whose team asks for it
+        (`resolve_field`, a boolean of the team; None: never) with the system closure code
+        and an automatic resolution note, in one write. Runs as superuser: whoever finishes the document
+        (a salesperson, a technician) need not be a helpdesk user.
+        """
+        tickets = self.sudo()
+        for ticket in tickets:
+            ticket.message_post(body=note, subtype_xmlid="mail.mt_note")
+        to_resolve = tickets.filtered(lambda t: resolve_field and t.state in OPEN_STATES and t.team_id[resolve_field])
+        if not to_resolve:
+            return
+        code = self.env.ref("helpdesk_itil.closure_erp_done")
+        resolution = Markup("<p>%s</p>") % self.env._(
+            "Resolved automatically: %(document)s is done.", document=document.display_name
+        )
+        for team in to_resolve.team_id:
+            stage = team._get_resolved_stage()
+            if stage:
+                to_resolve.filtered(lambda t, team=team: t.team_id == team).write(
+                    {"stage_id": stage.id, "resolution_note": resolution, "closure_code_id": code.id}
+                )
+
+    def action_create_quotation(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_sale_wizard_action",
+            "sales_team.group_sale_salesman",
+            "sale.order",
+            self.env._("a quotation"),
+        )
+
+    def action_create_task(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_task_wizard_action",
+            "project.group_project_user",
+            "project.task",
+            self.env._("a field task"),
+        )
+
+    def action_create_credit_note(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_credit_note_wizard_action",
+            "account.group_account_invoice",
+            "account.move.reversal",
+            self.env._("a credit note"),
+        )
+
+    def _action_view_documents(self, xmlid, documents, form_view=None):
+        """The action `xmlid` on `documents`: their list, or the form when there is one."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("id", "in", documents.ids)]
+        action["context"] = {"create": False}
+        if len(documents) == 1:
+            action["views"] = [(form_view and self.env.ref(form_view).id, "form")]
+            action["res_id"] = documents.id
+        return action
+
+    def action_view_sale_orders(self):
+        return self._action_view_documents("sale.action_orders", self.sale_order_ids, "sale.view_order_form")
+
+    def action_view_tasks(self):
+        return self._action_view_documents("project.action_view_all_task", self.task_ids, "project.view_task_form2")
+
+    def action_view_invoices(self):
+        return self._action_view_documents(
+            "account.action_move_out_invoice_type", self.invoice_ids | self.order_invoice_ids, "account.view_move_form"
+        )
+
+    def _action_view_ticket(self):
+        """Open this ticket's form (smart buttons of the documents made from it)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")
+        action.update({"views": [(False, "form")], "res_id": self.id, "context": {}})
+        return action

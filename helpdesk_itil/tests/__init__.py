@@ -18,3 +18,8 @@ from . import test_portal
 from . import test_portal_tour
 from . import test_alert_endpoint
 from . import test_pipeline_endpoint
+from . import test_erp_quotation
+from . import test_erp_task
+from . import test_erp_invoice
+from . import test_erp_partner
+from . import test_erp_tour

@@ -42,6 +42,19 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.assertEqual(known.commercial_partner_id, self.customer)
         self.assertIn(self.contact, known.message_partner_ids, "the customer follows their ticket")
 
+    def test_batch_creation_subscribes_each_customer_to_their_own_ticket_only(self):
+        other = self.env["res.partner"].create({"name": "Other Customer", "email": "other@example.com"})
+        mine, theirs = self.env["helpdesk.ticket"].create(
+            [
+                {"name": "Mine", "team_id": self.team_a.id, "partner_id": self.contact.id},
+                {"name": "Theirs", "team_id": self.team_a.id, "partner_id": other.id},
+            ]
+        )
+        self.assertIn(self.contact, mine.message_partner_ids)
+        self.assertNotIn(other, mine.message_partner_ids)
+        self.assertIn(other, theirs.message_partner_ids)
+        self.assertNotIn(self.contact, theirs.message_partner_ids)
+
     def test_timestamps_through_the_lifecycle(self):
         with freeze_time("2026-03-02 09:00:00"):
             ticket = self.create_ticket()

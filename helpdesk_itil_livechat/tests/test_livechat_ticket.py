@@ -155,14 +155,3 @@ class TestLivechatTicket(HttpCase):
         )
         group.execute_command_ticket(body="/ticket Something")
         self.assertFalse(self.chat_tickets())
-
-    def test_ticket_command_from_the_discuss_composer(self):
-        channel = self.start_operator_chat()
-        self.start_tour(
-            "/odoo/discuss",
-            "helpdesk_itil_livechat.ticket_command",
-            login=self.operator.login,
-        )
-        ticket = self.chat_tickets()
-        self.assertEqual(ticket.name, "Printer on floor 2 is jammed")
-        self.assertEqual(ticket.origin_channel_id, channel)

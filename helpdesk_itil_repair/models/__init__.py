@@ -1,0 +1,3 @@
+from . import helpdesk_team
+from . import helpdesk_ticket
+from . import repair_order
