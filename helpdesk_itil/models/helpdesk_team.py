@@ -284,12 +284,6 @@ class HelpdeskTeam(models.Model):
         self.ensure_one()
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
-    def _get_resolved_stage(self):
-        """The stage automatic resolutions (ERP documents done) move this team's tickets to."""
-        self.ensure_one()
-        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
-        return stages.filtered(lambda s: s.state == "resolved")[:1]
-
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""
         self.ensure_one()

@@ -1098,7 +1098,7 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         if self.state != "resolved":
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
-        stage = self.team_id._get_stage_for_state("closed") if self.team_id else self._stage_for_state("closed")
+        stage = self.team_id._get_stage_for_state("closed")
         self.message_post(
             author_id=partner.id,
             body=Markup("<p>%s</p>") % self.env._("Yes, the problem is solved. Thank you!"),
@@ -1115,7 +1115,7 @@ class HelpdeskTicket(models.Model):
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
         if not (comment or "").strip():
             raise ValidationError(self.env._("Tell us what is still wrong: the comment is required."))
-        stage = self.team_id._get_stage_for_state("in_progress") if self.team_id else self._stage_for_state("in_progress")
+        stage = self.team_id._get_stage_for_state("in_progress")
         self.message_post(
             author_id=partner.id,
             body=Markup("<p><strong>%s</strong></p>%s")
@@ -1134,7 +1134,7 @@ class HelpdeskTicket(models.Model):
             raise UserError(self.env._("%(ticket)s is already closed.", ticket=self.reference))
         if not (reason or "").strip():
             raise ValidationError(self.env._("Tell us why you want to close the ticket: the reason is required."))
-        stage = self.team_id._get_stage_for_state("cancelled") if self.team_id else self._stage_for_state("cancelled")
+        stage = self.team_id._get_stage_for_state("cancelled")
         reason_html = plaintext2html(reason.strip())
         self.message_post(
             author_id=partner.id,
@@ -1162,9 +1162,6 @@ class HelpdeskTicket(models.Model):
         return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
 
     @api.model
-    def _stage_for_state(self, state):
-        return self.env["helpdesk.stage"].search([("state", "=", state)], limit=1)
-
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -1314,7 +1311,7 @@ class HelpdeskTicket(models.Model):
             "Resolved automatically: %(document)s is done.", document=document.display_name
         )
         for team in to_resolve.team_id:
-            stage = team._get_resolved_stage()
+            stage = team._get_stage_for_state("resolved")
             if stage:
                 to_resolve.filtered(lambda t, team=team: t.team_id == team).write(
                     {"stage_id": stage.id, "resolution_note": resolution, "closure_code_id": code.id}
