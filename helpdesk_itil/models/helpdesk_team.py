@@ -319,16 +319,7 @@ class HelpdeskTeam(models.Model):
             picked = [members[(start + i) % len(members)] for i in range(count)]
             self.sudo().last_assigned_user_id = picked[-1]
             return picked
-        loads = dict.fromkeys(members, 0)
-        loads.update(
-            self.env["helpdesk.ticket"]
-            .sudo()
-            ._read_group(
-                Domain("user_id", "in", members.ids) & Domain("state", "in", OPEN_STATES),
-                ["user_id"],
-                ["__count"],
-            )
-        )
+        loads = self._open_ticket_loads(members)
         picked = []
         for _i in range(count):
             user = min(members, key=lambda u: (loads[u], u.id))
@@ -370,15 +361,21 @@ class HelpdeskTeam(models.Model):
             picked = self._pick_assignees(1)[0]
             if picked in members:
                 return picked
-        loads = dict.fromkeys(members, 0)
+        loads = self._open_ticket_loads(members)
+        return min(members, key=lambda u: (loads[u], u.id))
+
+    @api.model
+    def _open_ticket_loads(self, users):
+        """{user: number of open tickets assigned to them, in every team}, one query."""
+        loads = dict.fromkeys(users, 0)
         loads.update(
             self.env["helpdesk.ticket"]
             .sudo()
             ._read_group(
-                Domain("user_id", "in", members.ids) & Domain("state", "in", OPEN_STATES), ["user_id"], ["__count"]
+                Domain("user_id", "in", users.ids) & Domain("state", "in", OPEN_STATES), ["user_id"], ["__count"]
             )
         )
-        return min(members, key=lambda u: (loads[u], u.id))
+        return loads
 
     # Lifecycle timers: run by the single SLA watcher cron, in calendar days.
 
