@@ -44,6 +44,18 @@ SLA_MATCH_FIELDS = {
 }
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
+# What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then its first "From:" up to the sender's address.
+# Not anchored to lines: the mail gateway's sanitizer may join the header lines.
+FORWARD_MARKER = re.compile(
+    r"-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message\s*:|_{10,}"
+    # Outlook's HTML has no marker in text, only its header block: "From: … Sent: …".
+    r"|(?=\bfrom\W{0,3}:[^@\n]{0,200}@[^\n]{0,200}?\bsent\W{0,3}:)",
+    re.IGNORECASE,
+)
+FORWARD_FROM = re.compile(
+    r"\bfrom\W{0,3}:\W*(?P<name>[^\n@]{0,100}?)[\s<*\"]*(?P<email>[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
+    re.IGNORECASE,
+)
 # A ticket reference in an email subject, e.g. "Re: [HD-000123] VPN drops".
 REFERENCE_PATTERN = re.compile(r"\b[A-Z][A-Z0-9]*-\d{3,}\b", re.IGNORECASE)
 # Channels whose "customer" is a system: no "is your problem solved?" email.
@@ -800,6 +812,23 @@ class HelpdeskTicket(models.Model):
         return {"partner_name": name or email or False, "partner_email": email or email_from or False}
 
     @api.model
+    def _forwarded_sender(self, message_dict):
+        """`Name <address>` of the original sender of a forwarded email, from the first
+        "From:" line after a forward marker in the body; "" when there is none or when that
+        sender is one of our users (an internal email passed on is not a customer's)."""
+        text = html2plaintext(message_dict.get("body") or "")
+        marker = FORWARD_MARKER.search(text)
+        found = marker and FORWARD_FROM.search(text, marker.end())
+        if not found:
+            return ""
+        email = found.group("email")
+        sender = self.env["mail.thread"]._partner_find_from_emails_single([email], no_create=True)
+        if self._is_internal_partner(sender):
+            return ""
+        name = found.group("name").strip(" \t*\"'<")
+        return formataddr((name, email)) if name else email
+
+    @api.model
     def _mail_gateway_author(self, message_dict):
         if message_dict.get("author_id"):
             return self.env["res.partner"].browse(message_dict["author_id"])
@@ -891,9 +920,16 @@ class HelpdeskTicket(models.Model):
             values["description"] = msg_dict["body"]
         email_from = msg_dict.get("email_from") or ""
         _name, email = parse_contact_from_email(email_from)
+        requester_email = email or email_from
         if not values.get("partner_id"):
             author = self.env["res.partner"].browse(msg_dict.get("author_id"))
-            if author:
+            forwarded_from = self._forwarded_sender(msg_dict) if self._is_internal_partner(author) else ""
+            if forwarded_from:
+                # An agent forwarded a customer's email to the desk: the customer is the
+                # requester (and gets the acknowledgement); the agent stays the author.
+                values.update(self._intake_customer_values(forwarded_from, team))
+                requester_email = parse_contact_from_email(forwarded_from)[1]
+            elif author:
                 values["partner_id"] = author.id
             else:
                 values.update(self._intake_customer_values(email_from, team))
@@ -904,7 +940,8 @@ class HelpdeskTicket(models.Model):
         # The acknowledgement goes out once the email is posted (_message_post_after_hook),
         # so that it threads with the customer's email and skips automated senders.
         ticket = super(HelpdeskTicket, self.with_context(helpdesk_no_acknowledgement=True)).message_new(
-            dict(msg_dict, email_from=email or email_from), custom_values=values
+            # mail.thread copies email_from into the ticket's address (partner_email).
+            dict(msg_dict, email_from=requester_email), custom_values=values
         )
         ticket._mail_gateway_subscribe_cc(msg_dict)
         for closed in ticket.related_ticket_ids.filtered("is_closed"):

@@ -6,6 +6,7 @@ from email.utils import make_msgid
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import plaintext2html
 
 from odoo.addons.mail.tests.common import MailCase
 
@@ -245,6 +246,71 @@ class TestMailGateway(HelpdeskMailCommon):
         self.assertIn("Forwarded message", ticket.description)
         self.assertIn("rejects every badge", ticket.description)
         self.assertIn("original.eml", ticket.message_ids.attachment_ids.mapped("name"))
+
+    def agent_forward(self, html_forward, plain_forward="", email_from=None):
+        before = self.last_ticket_id()
+        raw = self.eml(
+            "agent_forwarded.eml",
+            email_from=email_from or f"Ana Agent <{self.user_a.email}>",
+            html_forward=html_forward,
+            plain_forward=plain_forward,
+        )
+        with self.mock_mail_gateway():
+            self.process(raw)
+        ticket = self.new_tickets(before)
+        self.assertEqual(len(ticket), 1)
+        return ticket
+
+    def test_email_an_agent_forwards_is_the_customer_request(self):
+        self.user_a.email = "ana@desk.example.com"
+        # Gmail: the sender's name in <strong>, the address in a mailto link.
+        gmail = (
+            '<div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>'
+            '<b>From:</b> <strong class="gmail_sendername" dir="auto">Carla Contact</strong> '
+            '<span dir="auto">&lt;<a href="mailto:carla@acme.example.com">carla@acme.example.com</a>&gt;</span><br>'
+            "Date: Fri, 17 Oct 2025 at 08:55<br>Subject: Invoice portal shows an error<br>"
+            "To: &lt;support@desk.example.com&gt;<br></div>"
+        )
+        ticket = self.agent_forward(gmail)
+        self.assertEqual(ticket.partner_id, self.contact, "the original sender is the requester")
+        email = ticket.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertEqual(email.author_id, self.user_a.partner_id, "the agent stays the author of the email")
+        self.assertIn(self.contact, ticket.message_partner_ids)
+        ack = self.acks(ticket)
+        self.assertEqual(ack.partner_ids, self.contact, "the customer, not the agent, is acknowledged")
+
+    def test_outlook_forward_of_an_unknown_sender_keeps_their_address(self):
+        self.user_a.email = "ana@desk.example.com"
+        outlook = (
+            "<hr><div><b>From:</b> Zoe Newcomer &lt;zoe@newcomer.example.com&gt;<br>"
+            "<b>Sent:</b> Friday, October 17, 2025 08:55<br><b>To:</b> Support<br>"
+            "<b>Subject:</b> Invoice portal shows an error</div>"
+        )
+        plain = "________________________________\nFrom: Zoe Newcomer <zoe@newcomer.example.com>\nSent: Friday"
+        before_partners = self.env["res.partner"].search_count([])
+        self.team_a.email_create_partner = False
+        ticket = self.agent_forward(outlook, plain_forward=plain)
+        self.assertFalse(ticket.partner_id)
+        self.assertEqual(ticket.partner_email, "zoe@newcomer.example.com")
+        self.assertEqual(ticket.partner_name, "Zoe Newcomer")
+        self.assertEqual(self.env["res.partner"].search_count([]), before_partners, "the team creates no contacts")
+        # A text-only email (the gateway turns it into HTML) is read the same way.
+        self.assertEqual(
+            self.Ticket._forwarded_sender({"body": plaintext2html(plain)}), '"Zoe Newcomer" <zoe@newcomer.example.com>'
+        )
+
+    def test_agent_email_without_forward_or_forwarding_a_colleague_stays_theirs(self):
+        self.user_a.email = "ana@desk.example.com"
+        self.user_a2.email = "bob@desk.example.com"
+        ticket = self.agent_forward("<p>No forward here, my own laptop is broken.</p>")
+        self.assertEqual(ticket.partner_id, self.user_a.partner_id)
+        internal = (
+            "---------- Forwarded message ---------<br>"
+            f"From: Bob &lt;{self.user_a2.email}&gt;<br>Subject: printer<br>"
+        )
+        ticket = self.agent_forward(internal)
+        self.assertEqual(ticket.partner_id, self.user_a.partner_id, "an internal email passed on is not a customer's")
+        # A customer forwarding a thread stays the requester (test above): only agents' forwards count.
 
     def test_empty_subject(self):
         msg = EmailMessage()
