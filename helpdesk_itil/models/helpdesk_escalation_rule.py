@@ -4,7 +4,7 @@ from datetime import timedelta
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, is_html_empty, mute_logger
@@ -199,13 +199,30 @@ class HelpdeskEscalationRule(models.Model):
         ]
         return next((message for failed, message in checks if failed), False)
 
+    @api.model
+    @tools.ormcache("triggers")
+    def _get_active_rule_ids(self, triggers):
+        return tuple(self.sudo().with_context(active_test=True).search([("trigger", "in", triggers)]).ids)
+
+    @api.model
+    def _get_active_rules(self, triggers, companies):
+        """Active rules with one of `triggers` in `companies`, in ladder order.
+
+        Every new ticket and every watcher pass asks; the ids are cached for the registry
+        (cleared when a rule changes), so that a desk without such rules pays no query.
+        """
+        rules = self.sudo().browse(self._get_active_rule_ids(tuple(triggers)))
+        return rules.filtered(lambda rule: rule.company_id in companies) if rules else rules
+
     @api.model_create_multi
     def create(self, vals_list):
+        self.env.registry.clear_cache()
         rules = super().create(vals_list)
         rules._recompute_no_response_dates(rules._get_waiting_tickets())
         return rules
 
     def write(self, vals):
+        self.env.registry.clear_cache()
         if not NO_RESPONSE_FIELDS.intersection(vals):
             return super().write(vals)
         # Tickets the rules applied to before the change, and those they apply to after it.
@@ -215,6 +232,7 @@ class HelpdeskEscalationRule(models.Model):
         return result
 
     def unlink(self):
+        self.env.registry.clear_cache()
         waiting = self._get_waiting_tickets()
         result = super().unlink()
         self._recompute_no_response_dates(waiting)
@@ -320,11 +338,7 @@ class HelpdeskEscalationRule(models.Model):
         (tickets - todo).no_response_escalation_date = False
         if not todo:
             return
-        rules = (
-            self.sudo()
-            .with_context(active_test=True)
-            .search([("trigger", "=", "no_first_response"), ("company_id", "in", todo.company_id.ids)])
-        )
+        rules = self._get_active_rules(("no_first_response",), todo.company_id)
         cache = {}
         for ticket in todo:
             dates = [
@@ -371,9 +385,7 @@ class HelpdeskEscalationRule(models.Model):
         )
         if not lines:
             return self.env["helpdesk.escalation.log"]
-        rules = self.sudo().search(
-            [("trigger", "in", SLA_TRIGGERS), ("company_id", "in", lines.ticket_id.company_id.ids)]
-        )
+        rules = self._get_active_rules(SLA_TRIGGERS, lines.ticket_id.company_id)
         candidates = []
         cache = {}
         for line in lines:
@@ -416,9 +428,7 @@ class HelpdeskEscalationRule(models.Model):
     def _fire_no_response(self, tickets, now):
         if not tickets:
             return self.env["helpdesk.escalation.log"]
-        rules = self.sudo().search(
-            [("trigger", "=", "no_first_response"), ("company_id", "in", tickets.company_id.ids)]
-        )
+        rules = self._get_active_rules(("no_first_response",), tickets.company_id)
         cache = {}
         candidates = []
         for ticket in tickets:
@@ -445,9 +455,7 @@ class HelpdeskEscalationRule(models.Model):
     @api.model
     def _fire_on_create(self, tickets):
         """Major incidents: tickets created with a priority at least as urgent as the rule's."""
-        rules = self.sudo().search(
-            [("trigger", "=", "priority_on_create"), ("company_id", "in", tickets.company_id.ids)]
-        )
+        rules = self._get_active_rules(("priority_on_create",), tickets.company_id)
         if not rules:
             return self.env["helpdesk.escalation.log"]
         labels = dict(PRIORITIES)

@@ -1,5 +1,4 @@
-from odoo import api, fields, models
-from odoo.fields import Domain
+from odoo import api, fields, models, tools
 
 IMPACTS = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
 URGENCIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
@@ -55,22 +54,40 @@ class HelpdeskPriorityMatrix(models.Model):
                 urgency=urgencies.get(cell.urgency, ""),
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache()
+    def _get_cells(self):
+        """Every cell as (company id or 0, impact, urgency, priority); cached for the
+        registry because each new ticket needs it and the matrix rarely changes."""
+        cells = self.sudo().with_context(active_test=False).search_fetch(
+            [], ["company_id", "impact", "urgency", "priority"]
+        )
+        return tuple((c.company_id.id or 0, c.impact, c.urgency, c.priority) for c in cells)
+
     @api.model
     def _get_priority_map(self, companies):
-        """Return {company_id: {(impact, urgency): priority}} in one query."""
-        cells = self.sudo().search_fetch(
-            Domain("company_id", "in", [*companies.ids, False]),
-            ["company_id", "impact", "urgency", "priority"],
-        )
+        """Return {company_id: {(impact, urgency): priority}}."""
+        cells = self._get_cells()
         global_map = dict(DEFAULT_MATRIX)
-        global_map.update(
-            {(c.impact, c.urgency): c.priority for c in cells if not c.company_id}
-        )
+        global_map.update({(impact, urgency): priority for company_id, impact, urgency, priority in cells if not company_id})
         result = {}
         for company in companies:
             company_map = dict(global_map)
             company_map.update(
-                {(c.impact, c.urgency): c.priority for c in cells if c.company_id == company}
+                {(impact, urgency): priority for company_id, impact, urgency, priority in cells if company_id == company.id}
             )
             result[company.id] = company_map
         return result

@@ -44,8 +44,8 @@ SLA_MATCH_FIELDS = {
 }
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
-# What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then its first "From:" up to the sender's address.
-# Not anchored to lines: the mail gateway's sanitizer may join the header lines.
+# What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then
+# its first "From:" up to the sender's address. Not anchored to lines: the mail gateway's sanitizer may join the header lines.
 FORWARD_MARKER = re.compile(
     r"-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message\s*:|_{10,}"
     # Outlook's HTML has no marker in text, only its header block: "From: … Sent: …".
@@ -530,8 +530,18 @@ class HelpdeskTicket(models.Model):
                 raise ValidationError(self.env._("A ticket cannot be related to itself."))
 
     @api.model
-    def _check_input(self, vals, creating):
-        """Reject bad values with a message that names the field (forms, API, mail)."""
+    def _check_input(self, vals_list, creating):
+        """Reject bad values with a message that names the field (forms, API, mail).
+
+        Takes the whole batch so that referenced records are checked with one query per
+        model, not one per ticket and field.
+        """
+        for vals in vals_list:
+            self._check_values(vals, creating)
+        self._check_relations(vals_list)
+
+    @api.model
+    def _check_values(self, vals, creating):
         unknown = sorted(fname for fname in vals if fname not in self._fields)
         if unknown:
             raise ValidationError(
@@ -551,22 +561,31 @@ class HelpdeskTicket(models.Model):
                         allowed=", ".join(key for key, _label in field.selection),
                     )
                 )
+
+    @api.model
+    def _check_relations(self, vals_list):
+        """Referenced records must exist: a clear message instead of a foreign key error."""
         for fname in CHECKED_RELATIONS:
-            value = vals.get(fname)
-            if not value:
+            given = [vals[fname] for vals in vals_list if vals.get(fname)]
+            if not given:
                 continue
-            if not isinstance(value, int) or not self.env[self._fields[fname].comodel_name].sudo().browse(value).exists():
+            wrong = [value for value in given if not isinstance(value, int)]
+            if not wrong:
+                ids = set(given)
+                found = self.env[self._fields[fname].comodel_name].sudo().browse(ids).exists()
+                wrong = sorted(ids - set(found.ids))
+            if wrong:
                 raise ValidationError(
                     self.env._(
-                        "%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=value
+                        "%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0]
                     )
                 )
 
     @api.model_create_multi
     def create(self, vals_list):
         now = fields.Datetime.now()
+        self._check_input(vals_list, creating=True)
         for vals in vals_list:
-            self._check_input(vals, creating=True)
             if vals.get("user_id"):
                 vals["assign_date"] = now
             if not vals.get("reference"):
@@ -587,10 +606,8 @@ class HelpdeskTicket(models.Model):
         tickets._check_resolution_requirements()
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
-        # Each ticket is followed by its own customer (never by the batch's other customers).
-        for ticket in tickets.filtered("partner_id"):
-            ticket._message_subscribe(partner_ids=ticket.partner_id.ids)
-        self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now)
+        tickets._subscribe_customers()
+        self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         self.env["helpdesk.escalation.rule"]._fire_on_create(tickets)
         if tickets.related_ticket_ids:
             tickets._sync_related_tickets({})
@@ -600,7 +617,7 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
-        self._check_input(vals, creating=False)
+        self._check_input([vals], creating=False)
         self._check_closed_lock(vals)
         if {"stage_id", "resolution_note", "closure_code_id"}.intersection(vals):
             self._check_resolution_requirements(vals)
@@ -767,6 +784,34 @@ class HelpdeskTicket(models.Model):
             super(HelpdeskTicket, tickets.with_context(mail_auto_subscribe_no_notify=True)).write(
                 {"user_id": user.id, "assign_date": now}
             )
+
+    def _subscribe_customers(self):
+        """Each ticket is followed by its own customer (never by the batch's other
+        customers), with the customer's default subtypes, in a few queries per batch
+        (`_message_subscribe` subscribes every partner to every record it is given)."""
+        tickets = self.filtered("partner_id")
+        if not tickets:
+            return
+        Followers = self.env["mail.followers"].sudo()
+        following = {
+            (res_id, partner_id)
+            for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
+                [(self._name, tickets.ids)], tickets.partner_id.ids
+            )
+        }
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)
+        Followers.with_context(default_partner_id=False).create(
+            [
+                {
+                    "res_model": self._name,
+                    "res_id": ticket.id,
+                    "partner_id": ticket.partner_id.id,
+                    "subtype_ids": [Command.set((external if ticket.partner_id.partner_share else default).ids)],
+                }
+                for ticket in tickets
+                if (ticket.id, ticket.partner_id.id) not in following
+            ]
+        )
 
     def _sync_related_tickets(self, previous):
         """Keep related tickets symmetric: linking A to B links B to A, unlinking too.
@@ -1002,8 +1047,10 @@ class HelpdeskTicket(models.Model):
             and t.team_id.send_acknowledgement
             and (t.partner_id.email if t.partner_id else email_normalize(t.partner_email or ""))
         )
+        if not tickets:
+            return
         template = self.env.ref("helpdesk_itil.mail_template_ticket_acknowledgement", raise_if_not_found=False)
-        if not tickets or not template:
+        if not template:
             return
         tickets = tickets.sudo()
         rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
@@ -1037,10 +1084,15 @@ class HelpdeskTicket(models.Model):
         return self.get_base_url() + self._get_share_url(redirect=True, pid=self.partner_id.id or None)
 
     def _notify_get_reply_to(self, default=None, author_id=False):
-        # Replies go to the team's alias, like tasks reply to their project's.
-        aliases = self.sudo().team_id._notify_get_reply_to(default=default, author_id=author_id)
-        res = {ticket.id: aliases.get(ticket.team_id.id) for ticket in self}
-        leftover = self.filtered(lambda t: not t.team_id)
+        # Replies go to the team's alias, like tasks reply to their project's. The alias is
+        # read through the ORM cache instead of searched for each message: creating a batch
+        # of tickets posts one message per ticket.
+        res = {}
+        for ticket in self:
+            alias = ticket.sudo().team_id.alias_id
+            if alias.alias_name and alias.alias_domain_id:
+                res[ticket.id] = self._notify_get_reply_to_formatted_email(alias.alias_full_name, author_id=author_id)
+        leftover = self.browse(set(self.ids) - set(res))
         if leftover:
             res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default, author_id=author_id))
         return res
@@ -1217,10 +1269,31 @@ class HelpdeskTicket(models.Model):
     def _creation_subtype(self):
         return self._subtype("helpdesk_itil.mt_ticket_new")
 
+    def _message_track(self, fields_iter, initial_values_dict):
+        # A stage change is posted with the "Stage Changed" subtype (a notification) only on
+        # tickets that someone follows with that subtype; elsewhere it is logged (same
+        # tracking values, no recipients to compute): one query for the batch instead of
+        # a parent, reply-to and followers lookup for each ticket moved.
+        stage_subtype = self._subtype("helpdesk_itil.mt_ticket_stage")
+        watched = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("subtype_ids", "in", stage_subtype.ids)],
+                ["res_id"],
+            )
+            .mapped("res_id")
+        )
+        return super(HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched)))._message_track(
+            fields_iter, initial_values_dict
+        )
+
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:
-            return self._subtype("helpdesk_itil.mt_ticket_stage")
+            watched = self.env.context.get("helpdesk_stage_watched")
+            if watched is None or self.id in watched:
+                return self._subtype("helpdesk_itil.mt_ticket_stage")
         return super()._track_subtype(init_values)
 
     def message_post(self, **kwargs):

@@ -250,7 +250,7 @@ class HelpdeskTicketSla(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _sync_tickets(self, tickets, rematch_tickets=None, now=None):
+    def _sync_tickets(self, tickets, rematch_tickets=None, now=None, created=False):
         """Bring the SLA lines of `tickets` in line with their state, stage and classification.
 
         Called once per batch by ticket create() and write(). Policies are matched again
@@ -258,14 +258,18 @@ class HelpdeskTicketSla(models.Model):
         of policies that no longer apply are cancelled, the others keep their time. Then
         every open line follows the ticket: settled when the ticket is resolved, closed or
         cancelled, paused in a pause stage, resumed outside. The number of queries does not
-        depend on the number of lines per ticket.
+        depend on the number of lines per ticket. `created`: the tickets are new, so they
+        have no lines and no history to look up.
         """
         now = now or fields.Datetime.now()
         tickets = tickets.sudo()
         rematch_tickets = (rematch_tickets or tickets.browse()).sudo()
-        lines = self.sudo().search_fetch(
-            Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
-        )
+        if created:
+            lines = self.sudo().browse()
+        else:
+            lines = self.sudo().search_fetch(
+                Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+            )
         lines_by_ticket = lines.grouped("ticket_id")
         matches = self.env["helpdesk.sla.policy"]._get_matching_policies(
             rematch_tickets.filtered(lambda t: t.state in OPEN_STATES)
@@ -280,7 +284,9 @@ class HelpdeskTicketSla(models.Model):
             if ticket in matches:
                 ticket_lines = ticket_lines._plan_rematch(ticket, matches[ticket], plan)
             ticket_lines._plan_clock(plan)
-        if plan.start:
+        if created:
+            plan.start = [(ticket, policy, 0.0) for ticket, policy in plan.start]
+        elif plan.start:
             plan.start = self._filter_starts(plan.start)
         self._apply_sync_plan(plan, now)
 

@@ -128,6 +128,28 @@ class TestEscalationPriorityOnCreate(EscalationCommon):
         self.assertFalse(self.Rule._fire_on_create(tickets))
         self.assertEqual(self.Log.search_count([("ticket_id", "in", tickets.ids)]), 2)
 
+    def test_rule_changes_apply_to_the_next_ticket_at_once(self):
+        # Active rule ids are cached for the registry: archiving, restoring, re-triggering
+        # and creating rules must each be seen by the very next ticket.
+        self.rule.active = False
+        self.assertEqual(self.create_ticket(impact="high", urgency="high").escalation_level, 0)
+        self.rule.active = True
+        self.assertEqual(self.create_ticket(impact="high", urgency="high").escalation_level, 1)
+        self.rule.priority_threshold = "1"
+        self.assertEqual(self.create_ticket(impact="high", urgency="medium").escalation_level, 0, "P2 < threshold P1")
+        self.rule.trigger = "no_first_response"
+        self.rule.offset_hours = 2
+        self.assertEqual(self.create_ticket(impact="high", urgency="high").escalation_level, 0)
+        self.make_rule(level=2, trigger="priority_on_create", priority_threshold="1")
+        self.assertEqual(self.create_ticket(impact="high", urgency="high").escalation_level, 2)
+
+    def test_no_query_for_rules_a_desk_does_not_have(self):
+        self.rule.active = False
+        self.Rule._get_active_rule_ids(("priority_on_create",))  # fill the cache
+        tickets = self.create_ticket()
+        with self.assertQueryCount(0):
+            self.assertFalse(self.Rule._fire_on_create(tickets))
+
     def test_rule_scope_team_and_company(self):
         self.rule.team_id = self.team_b
         ticket = self.create_ticket(impact="high", urgency="high")

@@ -34,6 +34,24 @@ class TestTicketInput(HelpdeskCommon):
         with self.assertRaisesRegex(ValidationError, "Assigned To 987654 does not exist"):
             ticket.user_id = 987654
 
+    def test_unknown_relation_in_a_batch_names_it_and_creates_nothing(self):
+        before = self.env["helpdesk.ticket"].search_count([])
+        good = {"name": "good", "team_id": self.team_a.id, "partner_id": self.contact.id}
+        with self.assertRaisesRegex(ValidationError, "Customer 987654 does not exist"):
+            self.env["helpdesk.ticket"].create([good, dict(good, partner_id=987654), good])
+        with self.assertRaisesRegex(ValidationError, "Team nope does not exist"):
+            self.env["helpdesk.ticket"].create([good, dict(good, team_id="nope")])
+        self.assertNothingCreated(before)
+
+    def test_relations_checked_with_one_query_per_model_whatever_the_batch(self):
+        Ticket = self.env["helpdesk.ticket"]
+        vals = {"name": "x", "team_id": self.team_a.id, "partner_id": self.contact.id, "user_id": self.user_a.id}
+        # Existence checks only: team, customer and assignee, one query each.
+        with self.assertQueryCount(3):
+            Ticket._check_input([vals] * 2, creating=True)
+        with self.assertQueryCount(3):
+            Ticket._check_input([vals] * 50, creating=True)
+
     def test_invalid_selection_values(self):
         before = self.env["helpdesk.ticket"].search_count([])
         with self.assertRaisesRegex(ValidationError, "“huge” is not a valid Impact. Use one of: high, medium, low"):

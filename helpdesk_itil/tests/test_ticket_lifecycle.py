@@ -55,6 +55,48 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.assertIn(other, theirs.message_partner_ids)
         self.assertNotIn(self.contact, theirs.message_partner_ids)
 
+    def test_customers_follow_with_their_default_subtypes_in_a_constant_number_of_queries(self):
+        Followers = self.env["mail.followers"]
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes("helpdesk.ticket")
+        employee = self.user_a2.partner_id
+        portal_contact, ticket_of_employee = self.env["helpdesk.ticket"].create(
+            [
+                {"name": "Portal", "team_id": self.team_a.id, "partner_id": self.contact.id},
+                {"name": "Employee", "team_id": self.team_a.id, "partner_id": employee.id},
+            ]
+        )
+        follower = Followers.search([("res_id", "=", portal_contact.id), ("res_model", "=", "helpdesk.ticket"),
+                                     ("partner_id", "=", self.contact.id)])
+        self.assertEqual(follower.subtype_ids, external, "a customer gets no internal subtype")
+        follower = Followers.search([("res_id", "=", ticket_of_employee.id), ("res_model", "=", "helpdesk.ticket"),
+                                     ("partner_id", "=", employee.id)])
+        self.assertEqual(follower.subtype_ids, default)
+        # Already following (e.g. the creator is the customer): nothing is added twice.
+        ticket_of_employee._subscribe_customers()
+        self.assertEqual(ticket_of_employee.message_partner_ids.ids.count(employee.id), 1)
+
+        def batch(size):
+            partners = self.env["res.partner"].create([{"name": f"C{i}-{size}"} for i in range(size)])
+            tickets = self.env["helpdesk.ticket"].with_context(tracking_disable=True).create(
+                [{"name": "x", "team_id": self.team_a.id, "partner_id": p.id} for p in partners]
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            return tickets
+
+        small, large = batch(2), batch(20)
+        # Existing followers, subtypes of new partners (partner_share), followers and their subtypes.
+        with self.assertQueryCount(4):
+            small._subscribe_customers()
+            self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(4):
+            large._subscribe_customers()
+            self.env.flush_all()
+        self.assertEqual(
+            Followers.search_count([("res_model", "=", "helpdesk.ticket"), ("res_id", "in", large.ids)]), 20
+        )
+
     def test_timestamps_through_the_lifecycle(self):
         with freeze_time("2026-03-02 09:00:00"):
             ticket = self.create_ticket()
@@ -149,7 +191,23 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.flush_tracking()
         tracked = ticket.message_ids.tracking_value_ids.filtered(lambda v: v.field_id.name == "stage_id")
         self.assertEqual(len(tracked), 1)
-        self.assertEqual(ticket.message_ids[0].subtype_id, self.env.ref("helpdesk_itil.mt_ticket_stage"))
+        # Nobody follows the ticket's stage changes: logged, no notification.
+        self.assertEqual(ticket.message_ids[0].subtype_id, self.env.ref("mail.mt_note"))
+        self.assertFalse(ticket.message_ids[0].notification_ids)
+
+    def test_stage_change_notifies_who_follows_stage_changes(self):
+        stage_subtype = self.env.ref("helpdesk_itil.mt_ticket_stage")
+        watched, quiet = self.create_ticket(), self.create_ticket(name="Printer jams")
+        watched.message_subscribe(partner_ids=self.user_a.partner_id.ids, subtype_ids=stage_subtype.ids)
+        self.flush_tracking()
+        (watched | quiet).stage_id = self.stage_progress
+        self.flush_tracking()
+        message = watched.message_ids[0]
+        self.assertEqual(message.subtype_id, stage_subtype)
+        self.assertEqual(message.tracking_value_ids.field_id.name, "stage_id")
+        self.assertIn(self.user_a.partner_id, message.notification_ids.res_partner_id)
+        self.assertEqual(quiet.message_ids[0].subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(quiet.message_ids[0].tracking_value_ids.field_id.name, "stage_id")
 
     @users("hd_agent")
     def test_closed_ticket_is_read_only_for_agents(self):

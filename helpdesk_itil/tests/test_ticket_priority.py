@@ -48,6 +48,18 @@ class TestTicketPriority(HelpdeskCommon):
         self.assertEqual(theirs.company_id, other_company)
         self.assertEqual(theirs.priority, "2")
 
+    def test_matrix_edits_apply_to_the_next_ticket_at_once(self):
+        # The matrix is cached for the registry: every change must clear it.
+        Matrix = self.env["helpdesk.priority.matrix"]
+        self.assertEqual(self.create_ticket().priority, "3")
+        cell = Matrix.search([("company_id", "=", False), ("impact", "=", "medium"), ("urgency", "=", "medium")])
+        cell.priority = "1"
+        self.assertEqual(self.create_ticket().priority, "1")
+        cell.unlink()
+        self.assertEqual(self.create_ticket().priority, "3", "a missing cell falls back to the built-in default")
+        Matrix.create({"impact": "medium", "urgency": "medium", "priority": "4"})
+        self.assertEqual(self.create_ticket().priority, "4")
+
     def test_matrix_cell_unique_per_company(self):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
             self.env["helpdesk.priority.matrix"].create({"impact": "high", "urgency": "high", "priority": "2"})
