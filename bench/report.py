@@ -73,6 +73,15 @@ def render(ours, peer, meta):
             f"| {ratio(o, p, 'seconds')} | {ratio(o, p, 'queries')} |"
         )
     add("")
+    ack = o_rows.get("create_100_ack")
+    if ack:
+        sent = (ours or {}).get("checks", {}).get("create_100_ack_sent", "?")
+        add(
+            f"Ours only (the peer has no acknowledgement email): the same {ack['count']} tickets created in one "
+            f"call by teams that acknowledge new tickets ({sent} acknowledgements sent, for the email, portal "
+            f"and web form channels): {fmt_time(ack)}, {fmt_queries(ack)}."
+        )
+        add("")
     add("## Queries per ticket by number of SLA lines")
     add("")
     add("Tickets of a team whose policies give them 1, 2 or 3 SLA lines, with mail tracking off")
