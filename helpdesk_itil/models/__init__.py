@@ -16,6 +16,9 @@ from . import helpdesk_alert_severity
 from . import helpdesk_alert_source
 from . import helpdesk_alert_rejection
 from . import res_partner
+from . import resource_calendar
+from . import resource_calendar_attendance
+from . import resource_calendar_leaves
 from . import mail_thread
 from . import sale_order
 from . import project_task

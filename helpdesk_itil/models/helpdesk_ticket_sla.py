@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from pytz import utc
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.fields import Domain
 
 from .helpdesk_sla_policy import SLA_KINDS, SLA_METRICS
@@ -80,18 +80,16 @@ class BusinessClock:
         self.starts, self.stops, self.cum, self.cum_end = [], [], [], []
 
     def _fetch(self, lo, hi):
-        # Public holidays (no calendar) of the ticket's company and leaves of this calendar.
-        domain = [("time_type", "=", "leave"), "|", ("calendar_id", "!=", False), ("company_id", "=", self.company.id)]
-        intervals = self.calendar._work_intervals_batch(
-            utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True
-        )[False]
-        result = []
-        for start, stop, _meta in intervals:
-            start = start.astimezone(utc).replace(tzinfo=None)
-            stop = stop.astimezone(utc).replace(tzinfo=None)
-            if stop > start:
-                result.append((start, stop))
-        return result
+        # Whole UTC days from the registry cache, cut to [lo, hi]: the days a batch needs
+        # are mostly the ones the previous batches needed (today and the next weeks).
+        day_lo = lo.replace(hour=0, minute=0, second=0, microsecond=0)
+        day_hi = hi.replace(hour=0, minute=0, second=0, microsecond=0)
+        if day_hi < hi:
+            day_hi += timedelta(days=1)
+        intervals = self.calendar.env["helpdesk.ticket.sla"]._get_work_intervals(
+            self.calendar.id, self.company.id, day_lo, day_hi
+        )
+        return [(max(start, lo), min(stop, hi)) for start, stop in intervals if stop > lo and start < hi]
 
     def ensure(self, lo, hi):
         """Make sure the working intervals between `lo` and `hi` are known."""
@@ -238,6 +236,28 @@ class HelpdeskTicketSla(models.Model):
         "(ticket_id, kind, metric) WHERE settled_date IS NULL",
         "A ticket has one open SLA line per kind and metric.",
     )
+
+    @api.model
+    @tools.ormcache("calendar_id", "company_id", "lo", "hi")
+    def _get_work_intervals(self, calendar_id, company_id, lo, hi):
+        """Working intervals of a calendar between two naive UTC datetimes, as naive UTC
+        (start, stop) pairs: attendances minus public holidays and calendar leaves, built
+        in the calendar's time zone (nights, weekends, DST). Cached for the registry;
+        resource.calendar, its attendances and leaves clear the cache when they change.
+        """
+        calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
+        # Public holidays (no calendar) of the ticket's company and leaves of this calendar.
+        domain = [("time_type", "=", "leave"), "|", ("calendar_id", "!=", False), ("company_id", "=", company_id)]
+        intervals = calendar._work_intervals_batch(utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True)[
+            False
+        ]
+        result = []
+        for start, stop, _meta in intervals:
+            start = start.astimezone(utc).replace(tzinfo=None)
+            stop = stop.astimezone(utc).replace(tzinfo=None)
+            if stop > start:
+                result.append((start, stop))
+        return tuple(result)
 
     @api.depends("policy_id", "kind", "metric")
     def _compute_display_name(self):

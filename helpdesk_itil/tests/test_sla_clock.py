@@ -66,6 +66,28 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertEqual(self.line(ticket).deadline, at(2, 14))
         self.assertEqual(self.cal_utc.plan_hours(4, at(0, 15), compute_leaves=True), at(2, 14))
 
+    def test_calendar_changes_apply_to_the_next_ticket_at_once(self):
+        # Working intervals are cached for the registry: holidays, attendances and the
+        # calendar's time zone must each be seen by the very next ticket.
+        self.assertEqual(self.line(self.create_at(at(0, 15))).deadline, at(1, 11))
+        holiday = self.env["resource.calendar.leaves"].create(
+            {"name": "Holiday", "date_from": at(1, 0), "date_to": at(1, 23, 59), "calendar_id": False}
+        )
+        self.assertEqual(self.line(self.create_at(at(0, 15))).deadline, at(2, 11), "Tuesday is off")
+        holiday.date_from = at(2, 0)
+        holiday.date_to = at(2, 23, 59)
+        self.assertEqual(self.line(self.create_at(at(0, 15))).deadline, at(1, 11), "Wednesday is off instead")
+        holiday.unlink()
+        tuesday = self.cal_utc.attendance_ids.filtered(lambda a: a.dayofweek == "1")
+        tuesday.write({"hour_from": 10})
+        self.assertEqual(self.line(self.create_at(at(0, 15))).deadline, at(1, 12), "Tuesday opens at 10:00")
+        tuesday.unlink()
+        self.assertEqual(self.line(self.create_at(at(0, 15))).deadline, at(2, 11), "no Tuesday hours at all")
+        # Mon 16:30-17:00 UTC, then Wednesday 9:00-12:30 UTC.
+        self.assertEqual(self.line(self.create_at(at(0, 16, 30))).deadline, at(2, 12, 30))
+        self.cal_utc.tz = "Europe/Madrid"  # UTC+1 in March: 9:00-17:00 local is 8:00-16:00 UTC
+        self.assertEqual(self.line(self.create_at(at(0, 16, 30))).deadline, at(2, 12), "Monday is over in Madrid")
+
     def test_deadline_in_calendar_time_zone(self):
         # Madrid (UTC+1 in March): Mon 16:00-17:00 local, then Tue 9:00-12:00 local.
         ticket = self.create_at(at(0, 15), team_id=self.team_b.id)
