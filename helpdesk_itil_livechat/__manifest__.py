@@ -19,6 +19,9 @@
         "web.assets_backend": [
             "helpdesk_itil_livechat/static/src/core/**/*",
         ],
+        "web.assets_tests": [
+            "helpdesk_itil_livechat/static/tests/tours/**/*",
+        ],
     },
     "auto_install": True,
     "installable": True,
