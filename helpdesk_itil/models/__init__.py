@@ -1,3 +1,4 @@
+from . import helpdesk_cached_config_mixin
 from . import helpdesk_stage
 from . import helpdesk_ticket_type
 from . import helpdesk_tag

@@ -34,6 +34,7 @@ class HelpdeskEscalationRule(models.Model):
     """
 
     _name = "helpdesk.escalation.rule"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Escalation Rule"
     _order = "level, sequence, id"
     _check_company_auto = True
@@ -212,17 +213,15 @@ class HelpdeskEscalationRule(models.Model):
         (cleared when a rule changes), so that a desk without such rules pays no query.
         """
         rules = self.sudo().browse(self._get_active_rule_ids(tuple(triggers)))
-        return rules.filtered(lambda rule: rule.company_id in companies) if rules else rules
+        return rules.filtered(lambda rule: rule.company_id in companies)
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()
         rules = super().create(vals_list)
         rules._recompute_no_response_dates(rules._get_waiting_tickets())
         return rules
 
     def write(self, vals):
-        self.env.registry.clear_cache()
         if not NO_RESPONSE_FIELDS.intersection(vals):
             return super().write(vals)
         # Tickets the rules applied to before the change, and those they apply to after it.
@@ -232,7 +231,6 @@ class HelpdeskEscalationRule(models.Model):
         return result
 
     def unlink(self):
-        self.env.registry.clear_cache()
         waiting = self._get_waiting_tickets()
         result = super().unlink()
         self._recompute_no_response_dates(waiting)

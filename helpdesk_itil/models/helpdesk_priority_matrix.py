@@ -27,6 +27,7 @@ class HelpdeskPriorityMatrix(models.Model):
     """
 
     _name = "helpdesk.priority.matrix"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Priority Matrix Cell"
     _order = "company_id, impact, urgency"
 
@@ -54,19 +55,6 @@ class HelpdeskPriorityMatrix(models.Model):
                 urgency=urgencies.get(cell.urgency, ""),
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
-
     @api.model
     @tools.ormcache()
     def _get_cells(self):
@@ -82,12 +70,12 @@ class HelpdeskPriorityMatrix(models.Model):
         """Return {company_id: {(impact, urgency): priority}}."""
         cells = self._get_cells()
         global_map = dict(DEFAULT_MATRIX)
-        global_map.update({(impact, urgency): priority for company_id, impact, urgency, priority in cells if not company_id})
+        global_map.update({(impact, urgency): prio for company_id, impact, urgency, prio in cells if not company_id})
         result = {}
         for company in companies:
             company_map = dict(global_map)
             company_map.update(
-                {(impact, urgency): priority for company_id, impact, urgency, priority in cells if company_id == company.id}
+                {(impact, urgency): prio for company_id, impact, urgency, prio in cells if company_id == company.id}
             )
             result[company.id] = company_map
         return result

@@ -45,7 +45,8 @@ SLA_MATCH_FIELDS = {
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
 # What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then
-# its first "From:" up to the sender's address. Not anchored to lines: the mail gateway's sanitizer may join the header lines.
+# its first "From:" up to the sender's address. Not anchored to lines: the mail gateway's
+# sanitizer may join the header lines.
 FORWARD_MARKER = re.compile(
     r"-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message\s*:|_{10,}"
     # Outlook's HTML has no marker in text, only its header block: "From: … Sent: …".
