@@ -248,9 +248,9 @@ class HelpdeskTicketSla(models.Model):
         calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
         # Public holidays (no calendar) of the ticket's company and leaves of this calendar.
         domain = [("time_type", "=", "leave"), "|", ("calendar_id", "!=", False), ("company_id", "=", company_id)]
-        intervals = calendar._work_intervals_batch(utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True)[
-            False
-        ]
+        intervals = calendar._work_intervals_batch(
+            utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True
+        )[False]
         result = []
         for start, stop, _meta in intervals:
             start = start.astimezone(utc).replace(tzinfo=None)
