@@ -1,6 +1,6 @@
 # Developer entry points; the work is done by scripts/*.sh (see scripts/common.sh
 # for the environment variables: DB, TEST_DB, HTTP_PORT, ODOO_SRC, PGHOST, ...).
-# ARGS is passed on: to odoo-bin for `run`, to pytest for `test`.
+# ARGS is passed on: to odoo-bin for `run`, to pytest for `test`, `--fix` to `lint`.
 SHELL := /bin/bash
 ARGS ?=
 
@@ -11,7 +11,7 @@ help:
 	@echo "make test   set up, install our addons in a throw-away database, run pytest-odoo"
 	@echo "make setup  only the set-up (system packages, Odoo source, .venv, PostgreSQL, .odoo/odoo.conf)"
 	@echo "make bench  run bench/run.sh"
-	@echo "make lint   ruff check (if ruff is installed)"
+	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
 run:
@@ -31,6 +31,4 @@ bench:
 	else echo "[helpdesk_itil] bench/run.sh does not exist" >&2; exit 1; fi
 
 lint:
-	@if command -v ruff >/dev/null; then ruff check .; \
-	elif [ -x .venv/bin/ruff ]; then .venv/bin/ruff check .; \
-	else echo "[helpdesk_itil] ruff not installed; skipping lint (pip install ruff)"; fi
+	bash scripts/lint.sh $(ARGS)
