@@ -18,7 +18,7 @@ from odoo.tools import SQL
 
 from .helpdesk_alert_severity import DEFAULT_SEVERITIES
 from .helpdesk_priority_matrix import IMPACTS, URGENCIES
-from .helpdesk_stage import OPEN_STATES, TICKET_STATES
+from .helpdesk_stage import OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 
 TOKEN_PREFIX = "hdk_"
 PAYLOAD_FORMATS = [
@@ -32,9 +32,9 @@ GRAFANA_LEGACY_STATES = {"alerting": "firing", "no_data": "firing", "ok": "resol
 PIPELINE_STATUSES = ("success", "failure")
 MAX_FINGERPRINT = 255
 MAX_SUMMARY = 250
-# The single lifecycle cron (DESIGN.md "Lifecycle timers: one cron, one owner"): a
-# recovered alert ticket schedules it at the end of its source's quiet period.
-LIFECYCLE_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_watch"  # the single helpdesk cron
+# The scheduled action of ticket timers (helpdesk.ticket._cron_lifecycle): a recovered
+# alert ticket asks it to run at the end of its source's quiet period.
+LIFECYCLE_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_watch"
 # Partial unique index of helpdesk.ticket: one open alert ticket per (source, fingerprint).
 OPEN_ALERT_INDEX = "helpdesk_ticket_alert_open_uniq"
 
@@ -569,9 +569,7 @@ class HelpdeskAlertSource(models.Model):
         )
 
     def _reopen_alert_ticket(self, ticket, alert):
-        team = ticket.team_id
-        stage = team._get_stage_for_state("in_progress") or team._get_stage_for_state("new")
-        ticket.write({"stage_id": stage.id})
+        ticket._set_state("in_progress")
         ticket.message_post(
             body=Markup("<p>%s</p>%s")
             % (self.env._("The alert fires again before the quiet period ended."), self._alert_details(alert)),
@@ -579,7 +577,6 @@ class HelpdeskAlertSource(models.Model):
         )
 
     def _resolve_alert_ticket(self, ticket, alert):
-        stage = ticket.team_id._get_stage_for_state("resolved")
         code = self.env.ref("helpdesk_itil.closure_monitoring_recovered")
         when = alert["ends_at"] or fields.Datetime.to_string(fields.Datetime.now())
         note = Markup("<p>%s</p>") % self.env._(
@@ -589,7 +586,7 @@ class HelpdeskAlertSource(models.Model):
             when=when,
             minutes=self.quiet_period_minutes,
         )
-        ticket.write({"stage_id": stage.id, "resolution_note": note, "closure_code_id": code.id})
+        ticket._set_state("resolved", {"resolution_note": note, "closure_code_id": code.id})
 
     def _alert_description(self, alert):
         parts = []
@@ -726,7 +723,7 @@ class HelpdeskAlertSource(models.Model):
                 ),
             )
         vals = {"stage_id": stage.id}
-        if state in ("resolved", "closed"):
+        if state in RESOLUTION_STATES:
             note = strings["resolution_note"] or strings["note"]
             if not note:
                 raise AlertPayloadError(
@@ -771,41 +768,3 @@ class HelpdeskAlertSource(models.Model):
                 "Stage set to %(stage)s.", stage=self.env["helpdesk.stage"].browse(vals["stage_id"]).name
             )
         return body
-
-    # ------------------------------------------------------------------
-    # Lifecycle timer
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _close_recovered_tickets(self, now, limit=None):
-        """Close tickets resolved by an alert recovery once their source's quiet period is over.
-
-        Set-based: one search for every source (one condition per distinct quiet
-        period), rows held by another worker are skipped, and one write per target
-        stage. Returns the closed tickets; the caller commits.
-        """
-        sources = self.with_context(active_test=False).search_fetch([], ["quiet_period_minutes"])
-        by_period = defaultdict(list)
-        for source in sources:
-            by_period[source.quiet_period_minutes].append(source.id)
-        if not by_period:
-            return self.env["helpdesk.ticket"]
-        due = Domain.OR(
-            Domain("alert_source_id", "in", source_ids)
-            & Domain("resolved_date", "<=", now - timedelta(minutes=minutes))
-            for minutes, source_ids in by_period.items()
-        )
-        code = self.env.ref("helpdesk_itil.closure_monitoring_recovered")
-        tickets = self.env["helpdesk.ticket"].search(
-            due & Domain("state", "=", "resolved") & Domain("closure_code_id", "=", code.id),
-            order="resolved_date, id",
-            limit=limit,
-        )
-        tickets = tickets.try_lock_for_update(allow_referencing=True)
-        closed = self.env["helpdesk.ticket"]
-        for team, team_tickets in tickets.grouped("team_id").items():
-            stage = team._get_stage_for_state("closed")
-            if stage:
-                team_tickets.write({"stage_id": stage.id})
-                closed |= team_tickets
-        return closed

@@ -3,7 +3,8 @@ from odoo import api, models
 
 class HelpdeskCachedConfigMixin(models.AbstractModel):
     """Records that helpdesk figures cache for the registry (``tools.ormcache``): the
-    priority matrix, escalation rules, working hours and leaves. Any change clears the
+    priority matrix, escalation rules, working hours and their attendances (calendar-wide
+    leaves clear it themselves, see resource_calendar_leaves.py). Any change clears the
     registry's cache, so the next ticket sees it at once (other workers on their next
     request, through Odoo's registry signalling)."""
 

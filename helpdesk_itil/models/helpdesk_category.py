@@ -10,9 +10,7 @@ class HelpdeskCategory(models.Model):
     _order = "complete_name"
 
     name = fields.Char(required=True, translate=True)
-    complete_name = fields.Char(
-        compute="_compute_complete_name", recursive=True, store=True, index="trigram"
-    )
+    complete_name = fields.Char(compute="_compute_complete_name", recursive=True, store=True, index="trigram")
     parent_id = fields.Many2one("helpdesk.category", string="Parent Category", index=True, ondelete="cascade")
     parent_path = fields.Char(index=True)
     child_ids = fields.One2many("helpdesk.category", "parent_id", string="Sub-categories")
@@ -49,9 +47,7 @@ class HelpdeskCategory(models.Model):
 
     def _compute_ticket_count(self):
         counts = dict(
-            self.env["helpdesk.ticket"]._read_group(
-                [("category_id", "in", self.ids)], ["category_id"], ["__count"]
-            )
+            self.env["helpdesk.ticket"]._read_group([("category_id", "in", self.ids)], ["category_id"], ["__count"])
         )
         for category in self:
             category.ticket_count = counts.get(category, 0)

@@ -1,4 +1,7 @@
+import psycopg2.errors
+
 from odoo import api, fields, models
+from odoo.tools import SQL, mute_logger
 
 from .helpdesk_escalation_rule import TRIGGERS
 
@@ -54,3 +57,42 @@ class HelpdeskEscalationLog(models.Model):
                 ticket=log.ticket_id.reference or "",
                 **{"from": log.level_from, "to": log.level_to},
             )
+
+    @api.model
+    def _claim(self, ticket, level, rule, reason, now):
+        """Log the escalation of `ticket` to `level` (by `rule`, or by the current user),
+        unless it is logged already: ``INSERT … ON CONFLICT DO NOTHING`` on the unique
+        (ticket, rule, level) index, so that of two workers firing the same rule on the
+        same ticket only one acts. Returns the log, or an empty recordset when the row
+        conflicts (or is newer than this transaction's snapshot)."""
+        ticket.flush_recordset(["escalation_level", "team_id", "user_id"])
+        query = SQL(
+            """INSERT INTO helpdesk_escalation_log
+                   (ticket_id, rule_id, company_id, level_from, level_to, team_from_id, user_from_id,
+                    escalated_by_id, date, reason, trigger, create_uid, create_date, write_uid, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT DO NOTHING
+               RETURNING id""",
+            ticket.id,
+            rule.id if rule else None,
+            ticket.company_id.id,
+            ticket.escalation_level,
+            level,
+            ticket.team_id.id or None,
+            ticket.user_id.id or None,
+            self.env.uid,
+            now,
+            reason or "-",
+            rule.trigger if rule else "manual",
+            self.env.uid,
+            now,
+            self.env.uid,
+            now,
+        )
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                rows = self.env.execute_query(query)
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation):
+            return self.browse()
+        ticket.invalidate_recordset(["escalation_log_ids"])
+        return self.browse(rows[0][0]) if rows else self.browse()

@@ -1,13 +1,10 @@
 from collections import defaultdict
 from datetime import timedelta
 
-import psycopg2.errors
-from markupsafe import Markup
-
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, is_html_empty, mute_logger
+from odoo.tools import is_html_empty
 
 from .helpdesk_priority_matrix import PRIORITIES
 from .helpdesk_stage import OPEN_STATES
@@ -16,7 +13,7 @@ TRIGGERS = [
     ("sla_share", "Share of SLA Target Used"),
     ("sla_breach", "SLA Breached"),
     ("no_first_response", "No First Response"),
-    ("priority_on_create", "Created With High Priority"),
+    ("priority_on_create", "High Priority (at creation or raised)"),
 ]
 SLA_TRIGGERS = ("sla_share", "sla_breach")
 # Rule fields that move the date at which tickets without a response escalate.
@@ -82,7 +79,8 @@ class HelpdeskEscalationRule(models.Model):
         PRIORITIES,
         string="Priority at Least",
         default="1",
-        help="Created with high priority: fires for tickets created with this priority or a more urgent one.",
+        help="High priority: fires for tickets created with this priority or a more urgent one, "
+        "and for tickets raised to it later (once per ticket and level).",
     )
 
     # Actions
@@ -260,74 +258,49 @@ class HelpdeskEscalationRule(models.Model):
             return False
         if self.team_id and self.team_id != ticket.team_id:
             return False
-        if self.policy_id and self.policy_id != policy:
-            return False
-        return True
+        return not self.policy_id or self.policy_id == policy
+
+    def _sla_threshold_hours(self, line):
+        """Business hours `line` has used when this SLA rule is due: a share of its target
+        (share used) or its target plus the offset (breach)."""
+        self.ensure_one()
+        if self.trigger == "sla_share":
+            return line.target_hours * self.share_percent / 100
+        return line.target_hours + self.offset_hours
 
     @api.model
-    def _ticket_calendar(self, ticket):
-        return ticket.team_id.resource_calendar_id or ticket.company_id.resource_calendar_id
-
-    @api.model
-    def _plan_business_hours(self, calendar, hours, start, cache=None):
-        """`start` plus `hours` working hours of `calendar` (holidays excluded).
-
-        Without a calendar, or with one that has no working time, hours are plain hours.
-        """
-        key = (calendar.id, hours, start)
-        if cache is not None and key in cache:
-            return cache[key]
-        result = False
-        if calendar:
-            result = calendar.plan_hours(hours, start, compute_leaves=True)
-        if not result:
-            result = start + timedelta(hours=hours)
-        if cache is not None:
-            cache[key] = result
+    def _get_pending_sla_rules(self, lines):
+        """{line: SLA rules that may still fire for it}: active share/breach rules that match
+        the line's ticket and policy, above the ticket's escalation level, with no log for
+        (ticket, rule, level) yet. Two queries at most for the batch (rules are cached)."""
+        if not lines:
+            return {}
+        rules = self._get_active_rules(SLA_TRIGGERS, lines.ticket_id.company_id)
+        if not rules:
+            return {}
+        fired = self._fired_keys(lines.ticket_id, rules)
+        result = {}
+        for line in lines:
+            ticket = line.ticket_id
+            pending = rules.filtered(
+                lambda rule, ticket=ticket, line=line: (
+                    rule.level > ticket.escalation_level
+                    and (ticket.id, rule.id, rule.level) not in fired
+                    and rule._matches(ticket, line.policy_id)
+                )
+            )
+            if pending:
+                result[line] = pending
         return result
 
-    @api.model
-    def _sla_line_calendar(self, line):
-        """Working hours an SLA line runs on: the line's, its policy's, then the team's."""
-        if "calendar_id" in line._fields and line.calendar_id:
-            return line.calendar_id
-        if line.policy_id:
-            return line.policy_id._get_calendar(line.ticket_id)
-        return self._ticket_calendar(line.ticket_id)
-
-    def _sla_due_date(self, line, cache=None):
-        """When this rule is due for `line`; False when it cannot be known (paused, settled).
-
-        Share rules are due when `share_percent` of the target is used, breach rules when
-        the target plus `offset_hours` is: both in business hours of the line's clock.
-        """
-        self.ensure_one()
-        if self.trigger not in SLA_TRIGGERS or ("settled_date" in line._fields and line.settled_date):
-            return False
-        target = line.target_hours or 0.0
-        used = line.used_hours or 0.0
-        if self.trigger == "sla_share":
-            threshold = target * self.share_percent / 100.0
-        else:
-            threshold = target + self.offset_hours
-        if target and used >= threshold:
-            return line.running_since or line.deadline or fields.Datetime.now()
-        if target and hasattr(line, "_time_at_share"):
-            return line._time_at_share(threshold / target)
-        if self.trigger == "sla_share":
-            if not line.running_since:
-                return False
-            return self._plan_business_hours(self._sla_line_calendar(line), threshold - used, line.running_since, cache)
-        if not line.deadline:
-            return False
-        if not self.offset_hours:
-            return line.deadline
-        return self._plan_business_hours(self._sla_line_calendar(line), self.offset_hours, line.deadline, cache)
-
-    def _no_response_due_date(self, ticket, cache=None):
+    def _no_response_due_date(self, ticket, clocks):
+        """When `ticket`, still unanswered, is due for this rule: `offset_hours` business hours
+        after its creation on the ticket's working hours (plain hours without any)."""
         self.ensure_one()
         start = ticket.create_date or fields.Datetime.now()
-        return self._plan_business_hours(self._ticket_calendar(ticket), self.offset_hours, start, cache)
+        key = ticket._get_clock_key()
+        due = key and clocks.get(key).plan(start, self.offset_hours)
+        return due or start + timedelta(hours=self.offset_hours)
 
     @api.model
     def _compute_no_response_dates(self, tickets):
@@ -337,10 +310,10 @@ class HelpdeskEscalationRule(models.Model):
         if not todo:
             return
         rules = self._get_active_rules(("no_first_response",), todo.company_id)
-        cache = {}
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
         for ticket in todo:
             dates = [
-                rule._no_response_due_date(ticket, cache)
+                rule._no_response_due_date(ticket, clocks)
                 for rule in rules
                 if rule.level > ticket.escalation_level and rule._matches(ticket)
             ]
@@ -367,83 +340,47 @@ class HelpdeskEscalationRule(models.Model):
             self.env.add_to_compute(tickets._fields["no_response_escalation_date"], tickets)
 
     # ------------------------------------------------------------------
-    # Firing API (called by the SLA watcher cron and by ticket creation)
+    # Firing: the SLA watcher, the no-response timer, priority changes
     # ------------------------------------------------------------------
 
     @api.model
-    def _fire_for_sla_lines(self, lines, now=None):
-        """Fire the SLA rules (share used, breach + offset) due at `now` for `lines`.
-
-        `lines` are ``helpdesk.ticket.sla`` records; each matching rule fires once per
-        ticket and level, in level order. Returns the escalation logs created.
-        """
-        now = now or fields.Datetime.now()
+    def _fire_for_sla_lines(self, lines, now, clocks=None):
+        """Fire the SLA rules (share used, breach + offset) due at `now` for `lines`
+        (``helpdesk.ticket.sla``), on the batch's business clocks. Returns the logs created."""
+        clocks = clocks or self.env["resource.calendar"]._helpdesk_clocks()
         lines = lines.sudo().filtered(
             lambda line: line.ticket_id.state in OPEN_STATES and line.status not in SLA_QUIET_STATUSES
         )
-        if not lines:
-            return self.env["helpdesk.escalation.log"]
-        rules = self._get_active_rules(SLA_TRIGGERS, lines.ticket_id.company_id)
         candidates = []
-        cache = {}
-        for line in lines:
-            ticket = line.ticket_id
+        for line, rules in self._get_pending_sla_rules(lines).items():
             for rule in rules:
-                if rule.level <= ticket.escalation_level or not rule._matches(ticket, line.policy_id):
-                    continue
-                due = rule._sla_due_date(line, cache)
+                due = line._date_at_used(rule._sla_threshold_hours(line), clocks)
                 if due and due <= now:
-                    candidates.append((ticket, rule, rule._describe_sla(line)))
+                    candidates.append((line.ticket_id, rule, rule._describe_sla(line)))
         return self._fire(candidates, now)
 
     @api.model
-    def _cron_escalate_no_response(self, batch_size=200):
-        """Escalate open tickets nobody answered in time; set-based, in committed batches.
-
-        Returns True when every due ticket was handled, False when the cron's time ran out.
-        """
-        Ticket = self.env["helpdesk.ticket"].sudo()
-        seen = []
-        while True:
-            now = fields.Datetime.now()
-            domain = (
-                Domain("no_response_escalation_date", "<=", now)
-                & Domain("first_response_date", "=", False)
-                & Domain("state", "in", OPEN_STATES)
-            )
-            tickets = Ticket.search(
-                domain & Domain("id", "not in", seen), order="no_response_escalation_date, id", limit=batch_size
-            )
-            if not tickets:
-                return True
-            seen += tickets.ids
-            locked = self.env["helpdesk.team"]._lock_due_tickets(tickets, domain)
-            self._fire_no_response(locked, now)
-            if not self.env["ir.cron"]._commit_progress(len(tickets)):
-                return False
-
-    @api.model
     def _fire_no_response(self, tickets, now):
+        """Escalate `tickets` (open, unanswered) whose no-first-response rules are due."""
         if not tickets:
             return self.env["helpdesk.escalation.log"]
         rules = self._get_active_rules(("no_first_response",), tickets.company_id)
-        cache = {}
-        candidates = []
-        for ticket in tickets:
-            for rule in rules:
-                if rule.level <= ticket.escalation_level or not rule._matches(ticket):
-                    continue
-                if rule._no_response_due_date(ticket, cache) <= now:
-                    candidates.append(
-                        (
-                            ticket,
-                            rule,
-                            self.env._(
-                                "no agent replied to the customer within %(hours)s business hours of creation",
-                                hours=f"{rule.offset_hours:g}",
-                            ),
-                        )
-                    )
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
+        candidates = [
+            (
+                ticket,
+                rule,
+                self.env._(
+                    "no agent replied to the customer within %(hours)s business hours of creation",
+                    hours=f"{rule.offset_hours:g}",
+                ),
+            )
+            for ticket in tickets
+            for rule in rules
+            if rule.level > ticket.escalation_level
+            and rule._matches(ticket)
+            and rule._no_response_due_date(ticket, clocks) <= now
+        ]
         logs = self._fire(candidates, now)
         # Tickets whose rules changed since the date was computed must leave the queue too.
         self.env.add_to_compute(tickets._fields["no_response_escalation_date"], tickets)
@@ -451,8 +388,9 @@ class HelpdeskEscalationRule(models.Model):
         return logs
 
     @api.model
-    def _fire_on_create(self, tickets):
-        """Major incidents: tickets created with a priority at least as urgent as the rule's."""
+    def _fire_on_priority(self, tickets):
+        """Major incidents: tickets created with, or raised to, a priority at least as urgent
+        as a rule's threshold; each rule once per ticket and level."""
         rules = self._get_active_rules(("priority_on_create",), tickets.company_id)
         if not rules:
             return self.env["helpdesk.escalation.log"]
@@ -462,7 +400,7 @@ class HelpdeskEscalationRule(models.Model):
                 ticket,
                 rule,
                 self.env._(
-                    "the ticket was created with priority %(priority)s (major incident from %(threshold)s)",
+                    "the ticket has priority %(priority)s (major incident from %(threshold)s)",
                     priority=labels[ticket.priority],
                     threshold=labels[rule.priority_threshold],
                 ),
@@ -475,7 +413,7 @@ class HelpdeskEscalationRule(models.Model):
 
     def _describe_sla(self, line):
         self.ensure_one()
-        metric = line._fields["metric"].convert_to_export(line.metric, line) if "metric" in line._fields else ""
+        metric = line._fields["metric"].convert_to_export(line.metric, line)
         policy = line.policy_id.display_name
         if self.trigger == "sla_share":
             return self.env._(
@@ -494,10 +432,6 @@ class HelpdeskEscalationRule(models.Model):
             )
         return self.env._("the %(metric)s target of policy %(policy)s is breached", metric=metric, policy=policy)
 
-    # ------------------------------------------------------------------
-    # Firing core
-    # ------------------------------------------------------------------
-
     @api.model
     def _fired_keys(self, tickets, rules):
         groups = (
@@ -511,173 +445,48 @@ class HelpdeskEscalationRule(models.Model):
         return {(ticket.id, rule.id, level) for ticket, rule, level in groups}
 
     @api.model
-    def _plan_escalations(self, candidates):
-        """Order (ticket, rule, reason) candidates into escalations to perform.
-
-        Per ticket, in level order: skip rules already logged for that level and rules
-        not above the level reached so far. Returns [(ticket, rule, reason, level_from)].
-        """
+    def _fire(self, candidates, now):
+        """Escalate (ticket, rule, reason) candidates: per ticket in ladder order, rules
+        above the level reached so far and not logged yet, each through
+        ``helpdesk.ticket._escalate``. When another worker already logged one of a ticket's
+        escalations, the rest of that ticket's ladder is left to it. Returns the logs."""
         by_ticket = defaultdict(dict)
         for ticket, rule, reason in candidates:
             by_ticket[ticket].setdefault(rule, reason)
-        if not by_ticket:
-            return []
-        tickets = self.env["helpdesk.ticket"].union(*by_ticket)
-        rules = self.union(*(rule for reasons in by_ticket.values() for rule in reasons))
-        fired = self._fired_keys(tickets, rules)
-        plans = []
-        for ticket, reasons in by_ticket.items():
-            level = ticket.escalation_level
-            for rule in sorted(reasons, key=lambda r: (r.level, r.sequence, r.id)):
-                if rule.level <= level or (ticket.id, rule.id, rule.level) in fired:
-                    continue
-                plans.append((ticket, rule, reasons[rule], level))
-                level = rule.level
-        return plans
-
-    @api.model
-    def _fire(self, candidates, now):
-        return self._execute_escalations(self._plan_escalations(candidates), now)
-
-    @api.model
-    def _execute_escalations(self, plans, now):
-        """Insert the logs of `plans`, then run the actions of the rows actually inserted.
-
-        ``INSERT … ON CONFLICT DO NOTHING`` against the unique (ticket, rule, level) index
-        makes a concurrent worker that planned the same escalation insert nothing, so
-        its actions never run twice.
-        """
         Log = self.env["helpdesk.escalation.log"]
-        if not plans:
+        if not by_ticket:
             return Log
+        tickets = self.env["helpdesk.ticket"].union(*by_ticket)
+        fired = self._fired_keys(tickets, self.union(*(rule for reasons in by_ticket.values() for rule in reasons)))
         system_env = self.env(user=SUPERUSER_ID, su=True)
-        inserted = self._insert_logs(plans, now)
         logs = Log
-        for ticket, rule, reason, level_from in plans:
-            log_id = inserted.get((ticket.id, rule.id))
-            if not log_id:
-                continue
-            log = Log.with_env(system_env).browse(log_id)
-            rule.with_env(system_env)._apply(ticket.with_env(system_env), log, reason, level_from, now)
-            logs |= log
+        for ticket, reasons in by_ticket.items():
+            for rule in sorted(reasons, key=lambda r: (r.level, r.sequence, r.id)):
+                if rule.level <= ticket.escalation_level or (ticket.id, rule.id, rule.level) in fired:
+                    continue
+                log = rule.with_env(system_env)._apply(ticket.with_env(system_env), reasons[rule], now)
+                if not log:
+                    break
+                logs |= log
         return logs.with_env(self.env)
 
-    @api.model
-    def _insert_logs(self, plans, now):
-        """Insert the logs of `plans`; return {(ticket id, rule id): log id} of the rows inserted.
-
-        A ticket's escalations are inserted all or none: when a concurrent worker logged
-        one of them (unique index conflict, or a serialization failure when its row is
-        newer than this transaction's snapshot), none of that ticket's plans runs here.
-        """
-        self.env["helpdesk.ticket"].flush_model()
-        self.env["helpdesk.escalation.log"].flush_model()
-        rows_by_ticket = defaultdict(list)
-        for ticket, rule, reason, level_from in plans:
-            rows_by_ticket[ticket.id].append(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    ticket.id,
-                    rule.id,
-                    ticket.company_id.id,
-                    level_from,
-                    rule.level,
-                    ticket.team_id.id or None,
-                    ticket.user_id.id or None,
-                    SUPERUSER_ID,
-                    now,
-                    reason,
-                    rule.trigger,
-                    SUPERUSER_ID,
-                    now,
-                    SUPERUSER_ID,
-                    now,
-                )
-            )
-        # One statement for the whole batch; per ticket only when something conflicted.
-        inserted = self._insert_log_rows([row for rows in rows_by_ticket.values() for row in rows])
-        if inserted is None:
-            inserted = {}
-            for rows in rows_by_ticket.values():
-                inserted.update(self._insert_log_rows(rows) or {})
-        self.env["helpdesk.ticket"].browse(rows_by_ticket).invalidate_recordset(["escalation_log_ids"])
-        return inserted
-
-    @api.model
-    def _insert_log_rows(self, rows):
-        """Insert every row or none (savepoint); None when any of them conflicts."""
-        query = SQL(
-            """INSERT INTO helpdesk_escalation_log
-                   (ticket_id, rule_id, company_id, level_from, level_to, team_from_id, user_from_id,
-                    escalated_by_id, date, reason, trigger, create_uid, create_date, write_uid, write_date)
-               VALUES %s
-               ON CONFLICT DO NOTHING
-               RETURNING id, ticket_id, rule_id""",
-            SQL(", ").join(rows),
-        )
-        try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False) as savepoint:
-                result = self.env.execute_query(query)
-                if len(result) < len(rows):
-                    savepoint.close(rollback=True)
-                    return None
-        except (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation):
-            return None
-        return {(ticket_id, rule_id): log_id for log_id, ticket_id, rule_id in result}
-
-    def _apply(self, ticket, log, reason, level_from, now):
-        """Run this rule's actions on `ticket` (system environment) and log them."""
+    def _apply(self, ticket, reason, now):
+        """Escalate `ticket` by this rule (system environment): its reassignment, priority
+        and notifications, through the one escalation of ``helpdesk.ticket._escalate``."""
         self.ensure_one()
-        lines = self._apply_reassignment(ticket, now)
-        lines += self._apply_notifications(ticket)
-        header = self.env._(
-            "Escalated to level %(level)s by rule “%(rule)s”: %(reason)s.",
-            level=self.level,
-            rule=self.name,
-            reason=reason,
+        team = self.reassign_team_id or ticket.team_id
+        user, lines = self._pick_escalation_user(ticket, team, now)
+        return ticket._escalate(
+            self.level,
+            reason,
+            rule=self,
+            team=team,
+            user=user,
+            raise_priority=self.raise_priority,
+            notes=lines,
+            details=self.note if self.post_internal_note and not is_html_empty(self.note) else None,
+            after=self._apply_notifications,
         )
-        body = Markup("<p>%s</p>") % header
-        if lines:
-            body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in lines)
-        if self.post_internal_note and not is_html_empty(self.note):
-            body += Markup("<div>%s</div>") % self.note
-        ticket.message_post(body=body, subtype_xmlid="mail.mt_note", message_type="comment")
-        log.write(
-            {"team_to_id": ticket.team_id.id, "user_to_id": ticket.user_id.id, "reason": "\n".join([header, *lines])}
-        )
-
-    def _apply_reassignment(self, ticket, now):
-        """Level, team, assignee and priority, in one write; returns the lines of the note."""
-        self.ensure_one()
-        lines = []
-        vals = {"escalation_level": self.level}
-        old_team, old_user = ticket.team_id, ticket.user_id
-        team = old_team
-        if self.reassign_team_id and self.reassign_team_id != old_team:
-            team = self.reassign_team_id
-            vals["team_id"] = team.id
-            lines.append(self.env._("Team: %(old)s → %(new)s.", old=old_team.name or "-", new=team.name))
-        user, user_lines = self._pick_escalation_user(ticket, team, now)
-        lines += user_lines
-        if user != old_user:
-            vals["user_id"] = user.id
-            lines.append(self.env._("Assignee: %(old)s → %(new)s.", old=old_user.name or "-", new=user.name or "-"))
-        if self.raise_priority:
-            labels = dict(PRIORITIES)
-            if ticket.priority > "1":
-                vals["priority"] = str(int(ticket.priority) - 1)
-                lines.append(
-                    self.env._(
-                        "Priority: %(old)s → %(new)s.", old=labels[ticket.priority], new=labels[vals["priority"]]
-                    )
-                )
-            else:
-                lines.append(self.env._("Priority already %(priority)s.", priority=labels[ticket.priority]))
-        if old_user and "team_id" in vals:
-            # Earlier handlers keep access to the ticket as followers.
-            ticket.message_subscribe(partner_ids=old_user.partner_id.ids)
-        ticket.write(vals)
-        return lines
 
     def _apply_notifications(self, ticket):
         """Followers, activity and email; returns the lines of the note."""
@@ -697,7 +506,8 @@ class HelpdeskEscalationRule(models.Model):
         return lines
 
     def _pick_escalation_user(self, ticket, team, now):
-        """Assignee after escalation to `team`, skipping agents on leave; with lines for the note."""
+        """Assignee after escalation to `team` (None: see ``helpdesk.ticket._escalate``),
+        skipping agents on leave; with lines for the note."""
         self.ensure_one()
         if self.reassign_user_mode == "specific":
             return self._pick_available(ticket, team, self.reassign_user_id, self.env._("the escalation user"), now)
@@ -706,17 +516,9 @@ class HelpdeskEscalationRule(models.Model):
                 user, lines = self._pick_available(ticket, team, team.leader_id, "", now)
                 return user, [self.env._("Team %(team)s has no leader.", team=team.name or "-"), *lines]
             return self._pick_available(ticket, team, team.leader_id, self.env._("the team leader"), now)
-        if team == ticket.team_id:
-            return ticket.user_id, []
-        if not team:
-            return self.env["res.users"], []
-        # Functional escalation: the new team's assignment method, which skips agents on leave.
-        on_leave = team._users_on_leave(team.member_ids, now)
-        lines = []
-        if on_leave:
-            names = ", ".join(on_leave.sorted("id").mapped("name"))
-            lines.append(self.env._("Skipped (on leave): %(names)s.", names=names))
-        return team._pick_assignees(1)[0], lines
+        # Keep the assignee in the same team; in another team, its assignment method picks
+        # one (helpdesk.ticket._retriage, which skips agents on leave).
+        return None, []
 
     def _pick_available(self, ticket, team, wanted, role, now):
         """`wanted` unless on leave; else the team leader (for a specific user), else an available member."""

@@ -60,8 +60,10 @@ class HelpdeskPriorityMatrix(models.Model):
     def _get_cells(self):
         """Every cell as (company id or 0, impact, urgency, priority); cached for the
         registry because each new ticket needs it and the matrix rarely changes."""
-        cells = self.sudo().with_context(active_test=False).search_fetch(
-            [], ["company_id", "impact", "urgency", "priority"]
+        cells = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch([], ["company_id", "impact", "urgency", "priority"])
         )
         return tuple((c.company_id.id or 0, c.impact, c.urgency, c.priority) for c in cells)
 

@@ -275,6 +275,7 @@ class HelpdeskSlaPolicy(models.Model):
         return stage.state == "pending"
 
     def _get_calendar(self, ticket):
-        """Working hours a line of this policy runs on for `ticket`."""
+        """Working hours a line of this policy runs on for `ticket`: the policy's own, else
+        the ticket's (helpdesk.ticket._get_business_calendar)."""
         self.ensure_one()
-        return self.calendar_id or ticket.team_id.resource_calendar_id or ticket.company_id.resource_calendar_id
+        return self.calendar_id or ticket._get_business_calendar()

@@ -13,6 +13,9 @@ TICKET_STATES = [
 OPEN_STATES = ("new", "in_progress", "pending")
 DONE_STATES = ("resolved", "closed", "cancelled")
 FINAL_STATES = ("closed", "cancelled")
+# States reached by solving the ticket: entering one needs a resolution note and a closure
+# code, and stamps the resolution date.
+RESOLUTION_STATES = ("resolved", "closed")
 
 
 class HelpdeskStage(models.Model):

@@ -1,22 +1,11 @@
 import ast
-import logging
-from datetime import timedelta
 
-import psycopg2.errors
-from markupsafe import Markup
-
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import mute_logger
 
 from .helpdesk_priority_matrix import URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
-
-_logger = logging.getLogger(__name__)
-
-# Tickets handled per committed batch by the lifecycle timers.
-LIFECYCLE_BATCH_SIZE = 200
 
 
 class HelpdeskTeam(models.Model):
@@ -53,9 +42,7 @@ class HelpdeskTeam(models.Model):
         string="Resolve When the Field Task Is Done",
         help="Marking the last open field task of a ticket done resolves the ticket.",
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     member_ids = fields.Many2many(
         "res.users",
         "helpdesk_team_member_rel",
@@ -126,6 +113,13 @@ class HelpdeskTeam(models.Model):
         help="In the customer portal, every contact of a customer company sees all of the "
         "company's tickets of this team. Otherwise a contact sees only the tickets they "
         "opened or follow.",
+    )
+    closure_confirmation = fields.Boolean(
+        string="Closure Needs the Customer's Confirmation",
+        default=True,
+        help="Agents resolve tickets; a ticket is closed only when the customer confirms the resolution, "
+        "when nobody answered within the days below (closed without confirmation), by a system closure "
+        "(monitoring recovery) or by a helpdesk manager with a written reason (Close button).",
     )
     auto_close_days = fields.Integer(
         string="Close Unconfirmed After (days)",
@@ -202,11 +196,11 @@ class HelpdeskTeam(models.Model):
     def _check_pending_timers(self):
         for team in self:
             if team.pending_reminder_days < 0 or team.pending_auto_resolve_days < 0:
-                raise ValidationError(
-                    self.env._("Team %(team)s: waiting periods are days, 0 or more.", team=team.name)
-                )
-            if team.pending_reminder_days and team.pending_auto_resolve_days and (
-                team.pending_auto_resolve_days <= team.pending_reminder_days
+                raise ValidationError(self.env._("Team %(team)s: waiting periods are days, 0 or more.", team=team.name))
+            if (
+                team.pending_reminder_days
+                and team.pending_auto_resolve_days
+                and (team.pending_auto_resolve_days <= team.pending_reminder_days)
             ):
                 raise ValidationError(
                     self.env._(
@@ -217,6 +211,7 @@ class HelpdeskTeam(models.Model):
                         remind=team.pending_reminder_days,
                     )
                 )
+
     @api.depends("name", "public_form")
     def _compute_public_form_url(self):
         for team in self:
@@ -252,7 +247,11 @@ class HelpdeskTeam(models.Model):
         """The customer ratings of this team's tickets."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.rating_rating_action_helpdesk")
-        action["domain"] = [("parent_res_model", "=", self._name), ("parent_res_id", "=", self.id), ("consumed", "=", True)]
+        action["domain"] = [
+            ("parent_res_model", "=", self._name),
+            ("parent_res_id", "=", self.id),
+            ("consumed", "=", True),
+        ]
         action["display_name"] = self.env._("Ratings of %(team)s", team=self.name)
         return action
 
@@ -284,21 +283,20 @@ class HelpdeskTeam(models.Model):
         self.ensure_one()
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
-    def _get_first_stage(self):
-        """The stage new tickets of this team start in."""
-        self.ensure_one()
-        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
-        return stages.filtered(lambda s: s.state == "new")[:1] or stages[:1]
+
+    def _get_stages(self):
+        """The stages this team's tickets move through: its own and those shared by every
+        team (no team set on the stage); every stage for tickets without a team."""
+        Stage = self.env["helpdesk.stage"]
+        if not self:
+            return Stage.search([])
+        return (self.stage_ids | Stage.search([("team_ids", "=", False)])).sorted()
 
     def _get_stage_for_state(self, state):
-        """The first stage (by sequence) of this team in an ITIL state; without team or
-        without such a stage, a shared stage, else any team's."""
-        stage = self[:1].stage_ids.filtered(lambda s: s.state == state).sorted()[:1]
-        if not stage:
-            stage = self.env["helpdesk.stage"].search(
-                Domain("state", "=", state) & Domain("team_ids", "=", False), limit=1
-            ) or self.env["helpdesk.stage"].search(Domain("state", "=", state), limit=1)
-        return stage
+        """The stage that stands for the ITIL `state` in this team: its first stage (by
+        sequence) in that state, among `_get_stages()`. Empty when the team has none: the
+        caller says so (never another team's stage)."""
+        return self[:1]._get_stages().filtered(lambda stage: stage.state == state)[:1]
 
     def _pick_assignees(self, count):
         """Return `count` users (empty records for manual teams) for new tickets."""
@@ -376,185 +374,3 @@ class HelpdeskTeam(models.Model):
             )
         )
         return loads
-
-    # Lifecycle timers: run by the single SLA watcher cron, in calendar days.
-
-    @api.model
-    def _cron_lifecycle_timers(self, batch_size=LIFECYCLE_BATCH_SIZE):
-        """Every per-team timer on ticket lifecycles, set-based, in committed batches.
-
-        Pending tickets: resolved after the team's `pending_auto_resolve_days`, reminded
-        once after `pending_reminder_days` (both counted from `last_stage_update`); resolved
-        tickets nobody confirmed are closed after `auto_close_days` (from `resolved_date`).
-        Returns True when all due tickets were handled, False when the cron's time ran out.
-        """
-        now = fields.Datetime.now()
-        teams = self.sudo().search(["|", ("pending_reminder_days", ">", 0), ("pending_auto_resolve_days", ">", 0)])
-        return (
-            self._lifecycle_auto_resolve(teams, now, batch_size)
-            and self._lifecycle_pending_reminders(teams, now, batch_size)
-            and self._close_unconfirmed_resolved(now, batch_size)
-            and self._close_recovered_alert_tickets(now, batch_size)
-        )
-
-    @api.model
-    def _close_recovered_alert_tickets(self, now, batch_size):
-        """Close alert tickets resolved by a recovery once their source's quiet period is over."""
-        while True:
-            closed = self.env["helpdesk.alert.source"]._close_recovered_tickets(now, limit=batch_size)
-            if not self.env["ir.cron"]._commit_progress(len(closed)):
-                return False
-            if len(closed) < batch_size:
-                return True
-
-    @api.model
-    def _close_unconfirmed_resolved(self, now, batch_size=LIFECYCLE_BATCH_SIZE):
-        """Close resolved tickets the customer did not answer within their team's
-        `auto_close_days`: customer confirmation "none", a note "closed without
-        confirmation", then the usual closure effects (rating request).
-
-        Set-based: one search per batch, one write per team and batch, messages logged in
-        batch. Commits after each batch (`ir.cron._commit_progress`) and skips tickets
-        another worker holds. Returns False when the cron's time ran out, True when done.
-        """
-        teams = self.sudo().with_context(active_test=False).search([("auto_close_days", ">", 0)])
-        if not teams:
-            return True
-        by_days = {}
-        for team in teams:
-            by_days.setdefault(team.auto_close_days, []).extend(team.ids)
-        domain = Domain("state", "=", "resolved") & Domain.OR(
-            Domain("team_id", "in", team_ids) & Domain("resolved_date", "<=", now - timedelta(days=days))
-            for days, team_ids in by_days.items()
-        )
-        Ticket = self.env["helpdesk.ticket"].with_user(SUPERUSER_ID).sudo()
-        seen = []
-        while True:
-            tickets = Ticket.search(domain & Domain("id", "not in", seen), order="resolved_date, id", limit=batch_size)
-            if not tickets:
-                return True
-            seen += tickets.ids
-            locked = self._lock_due_tickets(tickets, domain)
-            for team in locked.team_id:
-                team_tickets = locked.filtered(lambda t, team=team: t.team_id == team)
-                stage = team._get_stage_for_state("closed")
-                if not stage:
-                    _logger.warning("Team %s has no closed stage: %s tickets stay resolved", team.id, len(team_tickets))
-                    continue
-                team_tickets.write({"stage_id": stage.id, "customer_confirmation": "none"})
-                note = Markup("<p>%s</p>") % self.env._(
-                    "Closed without confirmation: the customer did not answer within %(days)s days of the resolution.",
-                    days=team.auto_close_days,
-                )
-                team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, note))
-            if not self.env["ir.cron"]._commit_progress(len(tickets)):
-                return False
-
-    @api.model
-    def _lifecycle_due_domain(self, teams, days_field, now):
-        """Pending tickets of `teams` in their stage for at least the team's `days_field` days."""
-        by_days = {}
-        for team in teams.filtered(days_field):
-            by_days.setdefault(team[days_field], self.browse())
-            by_days[team[days_field]] |= team
-        if not by_days:
-            return Domain.FALSE
-        return Domain("state", "=", "pending") & Domain.OR(
-            Domain("team_id", "in", days_teams.ids) & Domain("last_stage_update", "<=", now - timedelta(days=days))
-            for days, days_teams in by_days.items()
-        )
-
-    @api.model
-    def _lifecycle_process(self, domain, batch_size, process):
-        """Call `process(tickets)` on locked batches of tickets still matching `domain`.
-
-        Commits after each batch; returns False when the cron's time ran out.
-        """
-        Ticket = self.env["helpdesk.ticket"].with_user(SUPERUSER_ID).sudo()
-        seen = []
-        while True:
-            tickets = Ticket.search(
-                domain & Domain("id", "not in", seen), order="last_stage_update, id", limit=batch_size
-            )
-            if not tickets:
-                return True
-            seen += tickets.ids
-            locked = self._lock_due_tickets(tickets, domain)
-            if locked:
-                process(locked)
-            if not self.env["ir.cron"]._commit_progress(len(tickets)):
-                return False
-
-    @api.model
-    def _lock_due_tickets(self, tickets, domain):
-        """The `tickets` no other worker holds, locked, that still match `domain`.
-
-        Rows another worker holds are skipped. When another worker changed and committed
-        some of them since this transaction's snapshot, locking them fails (serialization
-        error): the whole batch is left to the next run rather than handled twice.
-        """
-        try:
-            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
-                locked = tickets.try_lock_for_update()
-        except psycopg2.errors.SerializationFailure:
-            return tickets.browse()
-        locked.invalidate_recordset()
-        return locked.filtered_domain(domain)
-
-    @api.model
-    def _lifecycle_auto_resolve(self, teams, now, batch_size):
-        domain = self._lifecycle_due_domain(teams, "pending_auto_resolve_days", now)
-        if domain.is_false():
-            return True
-        code = self.env.ref("helpdesk_itil.closure_no_response")
-
-        def resolve(tickets):
-            for team in tickets.team_id:
-                stage = team._get_done_stage()
-                if not stage:
-                    continue
-                team_tickets = tickets.filtered(lambda t, team=team: t.team_id == team)
-                note = self.env._(
-                    "Resolved automatically: the customer did not answer within %(days)s days.",
-                    days=team.pending_auto_resolve_days,
-                )
-                # The resolution note and the closure code go with the stage, in one write.
-                team_tickets.write(
-                    {"stage_id": stage.id, "resolution_note": Markup("<p>%s</p>") % note, "closure_code_id": code.id}
-                )
-                for ticket in team_tickets:
-                    ticket.message_post(body=note, subtype_xmlid="mail.mt_note", message_type="comment")
-
-        return self._lifecycle_process(domain, batch_size, resolve)
-
-    @api.model
-    def _lifecycle_pending_reminders(self, teams, now, batch_size):
-        domain = self._lifecycle_due_domain(teams, "pending_reminder_days", now)
-        if domain.is_false():
-            return True
-        domain &= Domain("pending_reminder_sent", "=", False)
-        default_template = self.env.ref("helpdesk_itil.mail_template_ticket_pending_reminder", raise_if_not_found=False)
-
-        def remind(tickets):
-            for team in tickets.team_id:
-                template = team.pending_reminder_template_id or default_template
-                if not template:
-                    continue
-                for ticket in tickets.filtered(lambda t, team=team: t.team_id == team):
-                    # Sent by the system: an automatic reminder is not an agent's response.
-                    ticket.message_post_with_source(
-                        template,
-                        message_type="comment",
-                        subtype_xmlid="mail.mt_comment",
-                        author_id=self.env.ref("base.partner_root").id,
-                    )
-            tickets.write({"pending_reminder_sent": now})
-
-        return self._lifecycle_process(domain, batch_size, remind)
-
-    def _get_done_stage(self):
-        """The stage automatic resolutions move this team's tickets to."""
-        self.ensure_one()
-        stages = self.stage_ids or self.env["helpdesk.stage"].search([])
-        resolved = stages.filtered(lambda s: s.state == "resolved")[:1]
-        return resolved or stages.filtered(lambda s: s.state == "closed")[:1]

@@ -1,16 +1,19 @@
 import logging
 import re
 from collections import defaultdict
+from datetime import timedelta
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html2plaintext, is_html_empty, plaintext2html
+from odoo.fields import Domain
+from odoo.tools import html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
-from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES
+from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .mail_thread import is_automated_email
 from .res_partner import PRIORITY_BOOST_TIERS
 
@@ -42,6 +45,17 @@ SLA_MATCH_FIELDS = {
     "partner_id",
     "tag_ids",
 }
+# Writing these may change the priority (matrix, customer tier): a raise re-runs triage.
+PRIORITY_FIELDS = {"priority", "impact", "urgency", "partner_id"}
+# How a ticket may enter a closed stage when its team needs the customer's confirmation
+# (context key helpdesk_closure, honoured in superuser mode only): the customer confirmed,
+# the timer closed it unconfirmed, a system closure (e.g. monitoring recovery), a manager
+# with a written reason (helpdesk.ticket.close wizard).
+CLOSURE_ORIGINS = ("customer", "timer", "system", "manager")
+# Tickets per committed batch of a lifecycle timer; the SLA watcher's batches are larger
+# (a batch costs a fixed number of queries, whatever its size).
+TIMER_BATCH_SIZE = 200
+SLA_WATCH_BATCH_SIZE = 1000
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
 # What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then
@@ -147,10 +161,6 @@ class HelpdeskTicket(models.Model):
     _mail_post_access = "read"
     _track_duration_field = "stage_id"
     _check_company_auto = True
-
-    def _default_stage_id(self):
-        team = self.env["helpdesk.team"].browse(self.env.context.get("default_team_id"))
-        return team.exists()._get_first_stage() if team.exists() else False
 
     # Identification
     reference = fields.Char(string="Reference", readonly=True, copy=False, index=True)
@@ -287,21 +297,18 @@ class HelpdeskTicket(models.Model):
     )
     state = fields.Selection(related="stage_id.state", store=True, index=True)
     is_closed = fields.Boolean(compute="_compute_is_closed", store=True, index=True)
-    is_locked = fields.Boolean(
-        compute="_compute_is_locked", help="Closed ticket the current user may not edit."
-    )
+    is_locked = fields.Boolean(compute="_compute_is_locked", help="Closed ticket the current user may not edit.")
     assign_date = fields.Datetime(string="Assigned On", copy=False, readonly=True)
     first_response_date = fields.Datetime(string="First Response On", copy=False, readonly=True)
     resolved_date = fields.Datetime(string="Resolved On", copy=False, readonly=True, index=True)
     closed_date = fields.Datetime(string="Closed On", copy=False, readonly=True, index=True)
     last_stage_update = fields.Datetime(copy=False, readonly=True, default=fields.Datetime.now)
     reopen_count = fields.Integer(string="Reopened", copy=False, readonly=True)
-    resolution_note = fields.Html(
-        copy=False, help="What was done to solve the ticket; required to resolve it."
-    )
+    resolution_note = fields.Html(copy=False, help="What was done to solve the ticket; required to resolve it.")
     closure_code_id = fields.Many2one(
         "helpdesk.closure.code", string="Closure Code", copy=False, tracking=True, index=True
     )
+    closure_confirmation = fields.Boolean(related="team_id.closure_confirmation")
     customer_confirmation = fields.Selection(
         CONFIRMATIONS,
         default="none",
@@ -430,9 +437,11 @@ class HelpdeskTicket(models.Model):
     def _compute_order_invoice_ids(self):
         # Accountants read invoices but not necessarily every order: walk the link as sudo.
         for ticket in self:
-            ticket.order_invoice_ids = ticket.sudo().sale_order_ids.invoice_ids.filtered(
-                lambda move: move.move_type in CUSTOMER_INVOICE_TYPES
-            ).ids
+            ticket.order_invoice_ids = (
+                ticket.sudo()
+                .sale_order_ids.invoice_ids.filtered(lambda move: move.move_type in CUSTOMER_INVOICE_TYPES)
+                .ids
+            )
 
     @api.depends("invoice_ids", "order_invoice_ids")
     def _compute_invoice_count(self):
@@ -441,12 +450,13 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("team_id")
     def _compute_stage_id(self):
-        for ticket in self:
-            if not ticket.team_id:
-                if not ticket.stage_id:
-                    ticket.stage_id = self.env["helpdesk.stage"].search([("state", "=", "new")], limit=1)
-            elif not ticket.stage_id or ticket.stage_id not in ticket.team_id.stage_ids:
-                ticket.stage_id = ticket.team_id._get_first_stage()
+        # A new ticket, or one moved to a team whose pipeline lacks its stage, starts over.
+        for team, tickets in self.grouped("team_id").items():
+            stages = team._get_stages()
+            first = stages.filtered(lambda stage: stage.state == "new")[:1]
+            for ticket in tickets:
+                if not ticket.stage_id or ticket.stage_id not in stages:
+                    ticket.stage_id = first
 
     @api.depends("state")
     def _compute_is_closed(self):
@@ -510,8 +520,10 @@ class HelpdeskTicket(models.Model):
     def _check_invoice_ids(self):
         for ticket in self.sudo():
             wrong = ticket.invoice_ids.filtered(
-                lambda move, ticket=ticket: move.move_type not in CUSTOMER_INVOICE_TYPES
-                or move.commercial_partner_id != ticket.commercial_partner_id
+                lambda move, ticket=ticket: (
+                    move.move_type not in CUSTOMER_INVOICE_TYPES
+                    or move.commercial_partner_id != ticket.commercial_partner_id
+                )
             )
             if wrong:
                 raise ValidationError(
@@ -577,9 +589,7 @@ class HelpdeskTicket(models.Model):
                 wrong = sorted(ids - set(found.ids))
             if wrong:
                 raise ValidationError(
-                    self.env._(
-                        "%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0]
-                    )
+                    self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
                 )
 
     @api.model_create_multi
@@ -609,7 +619,7 @@ class HelpdeskTicket(models.Model):
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
-        self.env["helpdesk.escalation.rule"]._fire_on_create(tickets)
+        self.env["helpdesk.escalation.rule"]._fire_on_priority(tickets)
         if tickets.related_ticket_ids:
             tickets._sync_related_tickets({})
         # Not for data files and imports; message_new acknowledges once the email is posted.
@@ -620,6 +630,8 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         self._check_input([vals], creating=False)
         self._check_closed_lock(vals)
+        if vals.get("stage_id"):
+            self._check_closure_allowed(self.env["helpdesk.stage"].browse(vals["stage_id"]))
         if {"stage_id", "resolution_note", "closure_code_id"}.intersection(vals):
             self._check_resolution_requirements(vals)
         now = fields.Datetime.now()
@@ -628,8 +640,7 @@ class HelpdeskTicket(models.Model):
             impact, urgency = vals.get("impact"), vals.get("urgency")
             partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else None
             overridden = {
-                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner)
-                for ticket in self
+                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner) for ticket in self
             }
         else:
             overridden = None
@@ -647,6 +658,9 @@ class HelpdeskTicket(models.Model):
         else:
             unassigned = self.browse()
         related_before = {t.id: t.related_ticket_ids for t in self} if "related_ticket_ids" in vals else None
+        # Reclassification re-runs triage (see _retriage).
+        priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
+        team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
 
         result = super().write(vals)
 
@@ -668,7 +682,25 @@ class HelpdeskTicket(models.Model):
         self._sync_sla_after_write(vals, reopened, now)
         if related_before is not None:
             self._sync_related_tickets(related_before)
+        if priority_before is not None or team_before is not None:
+            self._retriage(priority_before, team_before)
         return result
+
+    def _retriage(self, priority_before, team_before):
+        """Reclassification re-runs triage: a ticket moved to a team whose members do not
+        include its assignee is reassigned by that team's method (unassigned on a manual
+        team); a priority raised after creation fires the priority escalation rules (each
+        once per ticket and level). `priority_before`, `team_before`: {ticket id: value}."""
+        if team_before:
+            moved = self.filtered(lambda t: t.team_id != team_before[t.id] and t.user_id not in t.team_id.member_ids)
+            for team, tickets in moved.grouped("team_id").items():
+                users = team._pick_assignees(len(tickets)) if team else [self.env["res.users"]] * len(tickets)
+                for ticket, user in zip(tickets, users, strict=True):
+                    ticket.user_id = user
+        if priority_before:
+            raised = self.filtered(lambda t: t.state in OPEN_STATES and t.priority < (priority_before[t.id] or "9"))
+            if raised:
+                self.env["helpdesk.escalation.rule"]._fire_on_priority(raised)
 
     def _sync_sla_after_write(self, vals, reopened, now):
         """Once per batch: new policies start, others are cancelled, clocks pause, resume
@@ -696,6 +728,24 @@ class HelpdeskTicket(models.Model):
                 )
             )
 
+    def _check_closure_allowed(self, stage):
+        """Where the team needs the customer's confirmation, agents resolve and only the
+        customer, the auto-close timer, a system closure or a manager with a written reason
+        (Close wizard) close: all of them write in superuser mode, saying how."""
+        if stage.state != "closed":
+            return
+        closing = self.filtered(lambda t: t.state != "closed" and t.team_id.closure_confirmation)
+        if not closing or (self.env.su and self.env.context.get("helpdesk_closure") in CLOSURE_ORIGINS):
+            return
+        raise UserError(
+            self.env._(
+                "%(tickets)s: closing needs the customer's confirmation. Resolve the ticket instead: the "
+                "customer confirms it (portal or email), or it closes by itself when the team's waiting "
+                "period is over. A helpdesk manager can close it now with a reason (Close button).",
+                tickets=", ".join(closing.mapped(lambda t: t.reference or t.name)),
+            )
+        )
+
     def _check_resolution_requirements(self, vals=None):
         """Resolving needs a resolution note and a closure code.
 
@@ -706,7 +756,7 @@ class HelpdeskTicket(models.Model):
         stage = self.env["helpdesk.stage"].browse(vals["stage_id"]) if vals.get("stage_id") else None
         for ticket in self:
             state = stage.state if stage else ticket.state
-            if state not in ("resolved", "closed"):
+            if state not in RESOLUTION_STATES:
                 continue
             note = vals["resolution_note"] if "resolution_note" in vals else ticket.resolution_note
             code = vals["closure_code_id"] if "closure_code_id" in vals else ticket.closure_code_id
@@ -723,6 +773,28 @@ class HelpdeskTicket(models.Model):
                         fields=", ".join(missing),
                     )
                 )
+
+    def _set_state(self, state, vals=None, strict=True):
+        """Move the tickets to the stage that stands for ITIL `state` in their team
+        (helpdesk.team._get_stage_for_state), with `vals` in the same write, one write per
+        team. A team without such a stage: a UserError naming it when `strict`, else its
+        tickets stay where they are (logged). Returns the tickets moved."""
+        moved = self.browse()
+        for team, tickets in self.grouped("team_id").items():
+            stage = team._get_stage_for_state(state)
+            if not stage:
+                message = self.env._(
+                    "Team %(team)s has no stage for the state %(state)s: add one to its stages.",
+                    team=team.name or self.env._("(none)"),
+                    state=dict(TICKET_STATES)[state],
+                )
+                if strict:
+                    raise UserError(message)
+                _logger.warning("%s %s stay where they are.", message, ", ".join(tickets.mapped("reference")))
+                continue
+            tickets.write({**(vals or {}), "stage_id": stage.id})
+            moved |= tickets
+        return moved
 
     def _apply_state_dates(self, now):
         """Stamp resolution and closure dates; clear them when a ticket opens again."""
@@ -745,7 +817,7 @@ class HelpdeskTicket(models.Model):
 
     def _stamp_missing_state_dates(self, now):
         """At creation, date tickets born resolved or closed; given dates (imports) are kept."""
-        unresolved = self.filtered(lambda t: t.state in ("resolved", "closed") and not t.resolved_date)
+        unresolved = self.filtered(lambda t: t.state in RESOLUTION_STATES and not t.resolved_date)
         if unresolved:
             super(HelpdeskTicket, unresolved).write({"resolved_date": now})
         unclosed = self.filtered(lambda t: t.state in FINAL_STATES and not t.closed_date)
@@ -869,7 +941,7 @@ class HelpdeskTicket(models.Model):
             return ""
         email = found.group("email")
         sender = self.env["mail.thread"]._partner_find_from_emails_single([email], no_create=True)
-        if self._is_internal_partner(sender):
+        if self._author_role(sender) != "customer":
             return ""
         name = found.group("name").strip(" \t*\"'<")
         return formataddr((name, email)) if name else email
@@ -883,8 +955,25 @@ class HelpdeskTicket(models.Model):
         return self.env["mail.thread"]._partner_find_from_emails_single([message_dict["email_from"]], no_create=True)
 
     @api.model
-    def _is_internal_partner(self, partner):
-        return bool(partner) and any(not user.share for user in partner.sudo().user_ids)
+    def _author_role(self, partner):
+        """Who speaks on a ticket: "agent" (an internal user other than OdooBot), "system"
+        (OdooBot's automatic messages) or "customer" (anyone else, unknown senders too).
+        The one answer for first responses, SLA lines, mail routing and reopening."""
+        if partner and partner.id == self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"):
+            return "system"
+        if partner and any(not user.share for user in partner.sudo().user_ids):
+            return "agent"
+        return "customer"
+
+    def _is_first_response(self, message):
+        """The first response, for the SLA line and the ticket's date alike: a public
+        comment or email by an agent (so never the acknowledgement, posted by OdooBot as an
+        automatic comment)."""
+        return (
+            message.message_type in ("comment", "email")
+            and message.subtype_id == self._subtype("mail.mt_comment")
+            and self._author_role(message.author_id) == "agent"
+        )
 
     @api.model
     def _mail_gateway_find_by_reference(self, message_dict):
@@ -930,7 +1019,7 @@ class HelpdeskTicket(models.Model):
                     author = self._mail_gateway_author(message_dict)
                     if author and not message_dict.get("author_id"):
                         message_dict["author_id"] = author.id  # as routing does; spares later look-ups
-                    if ticket.is_closed and not automated and not self._is_internal_partner(author):
+                    if ticket.is_closed and not automated and self._author_role(author) == "customer":
                         _logger.info(
                             "Routing mail with Message-Id %s: reply to closed ticket %s opens a follow-up",
                             message_dict.get("message_id"),
@@ -969,7 +1058,7 @@ class HelpdeskTicket(models.Model):
         requester_email = email or email_from
         if not values.get("partner_id"):
             author = self.env["res.partner"].browse(msg_dict.get("author_id"))
-            forwarded_from = self._forwarded_sender(msg_dict) if self._is_internal_partner(author) else ""
+            forwarded_from = self._forwarded_sender(msg_dict) if self._author_role(author) == "agent" else ""
             if forwarded_from:
                 # An agent forwarded a customer's email to the desk: the customer is the
                 # requester (and gets the acknowledgement); the agent stays the author.
@@ -987,7 +1076,8 @@ class HelpdeskTicket(models.Model):
         # so that it threads with the customer's email and skips automated senders.
         ticket = super(HelpdeskTicket, self.with_context(helpdesk_no_acknowledgement=True)).message_new(
             # mail.thread copies email_from into the ticket's address (partner_email).
-            dict(msg_dict, email_from=requester_email), custom_values=values
+            dict(msg_dict, email_from=requester_email),
+            custom_values=values,
         )
         ticket._mail_gateway_subscribe_cc(msg_dict)
         for closed in ticket.related_ticket_ids.filtered("is_closed"):
@@ -1008,7 +1098,7 @@ class HelpdeskTicket(models.Model):
         result = super().message_update(msg_dict, update_vals=update_vals)
         if not self.env.context.get("helpdesk_automated_email"):
             author = self._mail_gateway_author(msg_dict)
-            if not self._is_internal_partner(author):
+            if self._author_role(author) == "customer":
                 name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
                 self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
         return result
@@ -1027,13 +1117,7 @@ class HelpdeskTicket(models.Model):
 
     def _customer_replied(self):
         """The customer wrote: a pending ticket goes back to work, a resolved one reopens."""
-        for ticket in self.filtered(lambda t: t.state in ("pending", "resolved")):
-            if ticket.team_id:
-                stage = ticket.team_id._get_stage_for_state("in_progress")
-            else:
-                stage = self.env["helpdesk.stage"].search([("state", "=", "in_progress")], limit=1)
-            if stage:
-                ticket.write({"stage_id": stage.id})
+        self.filtered(lambda t: t.state in ("pending", "resolved"))._set_state("in_progress", strict=False)
 
     def _send_acknowledgement(self):
         """Tell the customer their request is registered: reference and portal link.
@@ -1044,9 +1128,11 @@ class HelpdeskTicket(models.Model):
         channels and customers without an address are skipped.
         """
         tickets = self.filtered(
-            lambda t: t.channel in ACKNOWLEDGED_CHANNELS
-            and t.team_id.send_acknowledgement
-            and (t.partner_id.email if t.partner_id else email_normalize(t.partner_email or ""))
+            lambda t: (
+                t.channel in ACKNOWLEDGED_CHANNELS
+                and t.team_id.send_acknowledgement
+                and (t.partner_id.email if t.partner_id else email_normalize(t.partner_email or ""))
+            )
         )
         if not tickets:
             return
@@ -1163,9 +1249,9 @@ class HelpdeskTicket(models.Model):
 
     def _portal_sla_promise(self):
         """Earliest deadline of the open ticket's running customer (SLA, not OLA)
-        resolution targets, or False. Works once the SLA engine (`sla_ids`) is there."""
+        resolution targets, or False."""
         self.ensure_one()
-        if "sla_ids" not in self._fields or self.state not in OPEN_STATES:
+        if self.state not in OPEN_STATES:
             return False
         deadlines = [
             line.deadline
@@ -1195,7 +1281,7 @@ class HelpdeskTicket(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        self.write({"stage_id": stage.id, "customer_confirmation": "confirmed"})
+        self.with_context(helpdesk_closure="customer").write({"stage_id": stage.id, "customer_confirmation": "confirmed"})
 
     def _portal_reject_resolution(self, partner, comment):
         """The customer says the problem is not solved: reopen the ticket (a reopen like
@@ -1237,7 +1323,10 @@ class HelpdeskTicket(models.Model):
                 "stage_id": stage.id,
                 "closure_code_id": self.env.ref("helpdesk_itil.closure_cancelled_by_customer").id,
                 "resolution_note": Markup("<p>%s</p>%s")
-                % (self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name), reason_html),
+                % (
+                    self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name),
+                    reason_html,
+                ),
             }
         )
 
@@ -1309,20 +1398,19 @@ class HelpdeskTicket(models.Model):
         return super().message_post(**kwargs)
 
     def _message_post_after_hook(self, message, msg_values):
-        # The first public reply written by an agent is the first response.
-        if message.message_type in ("comment", "email") and message.subtype_id == self._subtype("mail.mt_comment"):
-            author = message.author_id
-            author_users = author.sudo().user_ids
-            is_agent = author_users and not all(author_users.mapped("share"))
-            if is_agent and author != self.env.ref("base.partner_root"):
-                pending = self.filtered(lambda t: not t.first_response_date)
-                if pending:
-                    super(HelpdeskTicket, pending.sudo()).write({"first_response_date": message.date})
-                # Meets the first-response line and any next-response line awaiting a reply.
-                self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
-            elif not is_agent:
-                # A customer message (or an unknown sender's) awaits the next agent reply.
-                self.env["helpdesk.ticket.sla"]._on_customer_message(self)
+        if self._is_first_response(message):
+            pending = self.filtered(lambda t: not t.first_response_date)
+            if pending:
+                super(HelpdeskTicket, pending.sudo()).write({"first_response_date": message.date})
+            # Meets the first-response line and any next-response line awaiting a reply.
+            self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
+        elif (
+            message.message_type in ("comment", "email")
+            and message.subtype_id == self._subtype("mail.mt_comment")
+            and self._author_role(message.author_id) == "customer"
+        ):
+            # A customer message (or an unknown sender's) awaits the next agent reply.
+            self.env["helpdesk.ticket.sla"]._on_customer_message(self)
         # The email that created the ticket through the mail gateway is posted now:
         # acknowledge it, unless a machine sent it (out-of-office, auto-responder, list).
         if (
@@ -1336,6 +1424,12 @@ class HelpdeskTicket(models.Model):
     def action_escalate(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_escalate_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_close_without_confirmation(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_close_action")
         action["context"] = {"default_ticket_id": self.id}
         return action
 
@@ -1417,16 +1511,14 @@ class HelpdeskTicket(models.Model):
         to_resolve = tickets.filtered(lambda t: resolve_field and t.state in OPEN_STATES and t.team_id[resolve_field])
         if not to_resolve:
             return
-        code = self.env.ref("helpdesk_itil.closure_erp_done")
         resolution = Markup("<p>%s</p>") % self.env._(
             "Resolved automatically: %(document)s is done.", document=document.display_name
         )
-        for team in to_resolve.team_id:
-            stage = team._get_stage_for_state("resolved")
-            if stage:
-                to_resolve.filtered(lambda t, team=team: t.team_id == team).write(
-                    {"stage_id": stage.id, "resolution_note": resolution, "closure_code_id": code.id}
-                )
+        to_resolve._set_state(
+            "resolved",
+            {"resolution_note": resolution, "closure_code_id": self.env.ref("helpdesk_itil.closure_erp_done").id},
+            strict=False,
+        )
 
     def action_create_quotation(self):
         return self._action_open_conversion_wizard(
@@ -1480,3 +1572,328 @@ class HelpdeskTicket(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")
         action.update({"views": [(False, "form")], "res_id": self.id, "context": {}})
         return action
+
+    # ------------------------------------------------------------------
+    # Business time and escalation
+    # ------------------------------------------------------------------
+
+    def _get_business_calendar(self):
+        """The working hours this ticket's clocks run on: its team's, else its company's
+        (an SLA policy may name its own, see helpdesk.sla.policy._get_calendar)."""
+        self.ensure_one()
+        return self.team_id.resource_calendar_id or self.company_id.resource_calendar_id
+
+    def _get_clock_key(self):
+        """Key of this ticket's business clock in resource.calendar._helpdesk_clocks()."""
+        self.ensure_one()
+        calendar = self._get_business_calendar()
+        return (calendar, self.company_id) if calendar else False
+
+    def _escalate(
+        self,
+        level,
+        reason,
+        *,
+        rule=None,
+        team=None,
+        user=None,
+        raise_priority=False,
+        notes=(),
+        details=None,
+        attachments=None,
+        after=None,
+    ):
+        """Raise this ticket to escalation `level`: the one way to escalate, for the escalation
+        rules and the Escalate wizard alike.
+
+        The escalation is logged first (once per ticket, rule and level: a unique index;
+        a manual one always); then level, team, assignee and priority change in one write
+        (another team reassigns by its own method unless `user` is given, see
+        ``_retriage``), the previous assignee keeps access as a follower, `after(ticket)`
+        runs (a rule's notifications, returning lines for the note) and one internal note
+        says what happened and why.
+
+        :param str reason: why, plain text (a rule) or HTML (a person)
+        :param rule: the rule firing; empty for a person (the current user)
+        :param team: the team afterwards (default: the same)
+        :param user: the assignee afterwards (default: unchanged, or the new team's pick)
+        :param notes: more lines for the note (e.g. who is on leave)
+        :param details: HTML appended to the note (a rule's instructions, steps already tried)
+        :param attachments: files attached to the note (logs, screenshots)
+        :return: the log, empty when another worker already logged this rule's escalation
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        reason_text = html2plaintext(reason or "").strip() if isinstance(reason, Markup) else (reason or "")
+        log = self.env["helpdesk.escalation.log"].sudo()._claim(self, level, rule, reason_text, now)
+        if not log:
+            return log
+        team_from, user_from, level_from = self.team_id, self.user_id, self.escalation_level
+        team = team_from if team is None else team
+        vals = {"escalation_level": level}
+        if team != team_from:
+            vals["team_id"] = team.id
+        if user is not None and user != user_from:
+            vals["user_id"] = user.id
+        lines = [self.env._("Level: %(old)s → %(new)s.", old=level_from, new=level)]
+        labels = dict(PRIORITIES)
+        if raise_priority and self.priority > PRIORITIES[0][0]:
+            vals["priority"] = str(int(self.priority) - 1)
+            lines.append(
+                self.env._("Priority: %(old)s → %(new)s.", old=labels[self.priority], new=labels[vals["priority"]])
+            )
+        elif raise_priority:
+            lines.append(self.env._("Priority already %(priority)s.", priority=labels[self.priority]))
+        # Earlier handlers keep access to the ticket as followers.
+        handlers = user_from.partner_id | (self.env.user.partner_id if not rule else self.env["res.partner"])
+        if handlers and (team != team_from or "user_id" in vals or not rule):
+            self.sudo().message_subscribe(partner_ids=handlers.ids)
+        self.write(vals)
+        if team != team_from:
+            lines.append(self.env._("Team: %(old)s → %(new)s.", old=team_from.name or "-", new=team.name or "-"))
+            if user is None and self.user_id != user_from and team.assignment_method != "manual":
+                on_leave = team._users_on_leave(team.member_ids, now)
+                if on_leave:
+                    names = ", ".join(on_leave.sorted("id").mapped("name"))
+                    lines.append(self.env._("Skipped (on leave): %(names)s.", names=names))
+        if self.user_id != user_from:
+            lines.append(
+                self.env._("Assignee: %(old)s → %(new)s.", old=user_from.name or "-", new=self.user_id.name or "-")
+            )
+        lines += notes
+        if after:
+            lines += after(self)
+        who = self.env._("rule “%(rule)s”", rule=rule.name) if rule else self.env._("%(user)s", user=self.env.user.name)
+        body = Markup("<p><b>%s</b></p>") % self.env._("Escalated to level %(level)s by %(who)s.", level=level, who=who)
+        body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in lines)
+        body += Markup("<p><b>%s</b></p>%s") % (
+            self.env._("Reason"),
+            reason if isinstance(reason, Markup) else plaintext2html(reason_text),
+        )
+        if details:
+            body += Markup("<div>%s</div>") % details
+        self.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            attachment_ids=attachments.ids if attachments else [],
+        )
+        details_text = html2plaintext(details).strip() if details else ""
+        log.write(
+            {
+                "team_to_id": self.team_id.id,
+                "user_to_id": self.user_id.id,
+                "reason": "\n".join(filter(None, [reason_text, details_text, "\n".join(lines)])),
+            }
+        )
+        return log
+
+    # ------------------------------------------------------------------
+    # Lifecycle timers: the one scheduled action, one batch helper
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_lifecycle(self):
+        """Scheduled action "Helpdesk: SLA watcher and lifecycle timers" (every minute).
+
+        Runs every ticket timer, each through ``_run_timer`` (committed batches, tickets
+        locked, safe with two workers at once), in this order:
+
+        1. SLA watcher: lines past their at-risk date or deadline, due escalation rules;
+        2. escalation of tickets nobody answered in time;
+        3. pending tickets: resolved after the team's days (before any reminder is due);
+        4. pending tickets: the customer reminded once;
+        5. resolved tickets nobody confirmed: closed after the team's days;
+        6. alert tickets resolved by a recovery: closed after their source's quiet period.
+
+        Then it asks to run again at the earliest SLA check (``ir.cron._trigger``), so that
+        a breach is handled within a minute of its deadline. Returns False when the cron's
+        time ran out (the cron then runs again at once).
+        """
+        now = fields.Datetime.now()
+        timers = (
+            self._timer_sla_watch,
+            self._timer_no_response,
+            self._timer_pending_auto_resolve,
+            self._timer_pending_reminder,
+            self._timer_close_unconfirmed,
+            self._timer_close_recovered_alerts,
+        )
+        for timer in timers:
+            if not timer(now):
+                return False
+        self.env["helpdesk.ticket.sla"]._schedule_next_watch(now)
+        return True
+
+    @api.model
+    def _run_timer(self, domain, process, order="id", batch_size=TIMER_BATCH_SIZE):
+        """Call `process(tickets)` on the tickets matching `domain`, in committed batches.
+
+        Per batch: search the due tickets (not seen yet in this run), lock them, skipping
+        rows another worker holds (so every line of a ticket is handled by one worker, and
+        an agent saving a ticket takes its locks in the same order: ticket, then lines),
+        keep those still due once locked, process them and commit
+        (``ir.cron._commit_progress``). A batch that meets a serialization failure (another
+        worker committed a change to one of its tickets since this transaction began) or a
+        deadlock is rolled back and left for the next run; the run goes on. Returns False
+        when the cron's time is up.
+        """
+        Ticket = self.with_user(SUPERUSER_ID).sudo()
+        seen = []
+        while True:
+            tickets = Ticket.search(Domain(domain) & Domain("id", "not in", seen), order=order, limit=batch_size)
+            if not tickets:
+                return True
+            seen += tickets.ids
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    locked = tickets.try_lock_for_update()
+                    due = (
+                        Ticket.search(Domain(domain) & Domain("id", "in", locked.ids), order=order)
+                        if locked
+                        else locked
+                    )
+                    if due:
+                        process(due)
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected) as error:
+                _logger.info("Helpdesk timer: %s tickets left for the next run (%s)", len(tickets), error.pgcode)
+                self.env.invalidate_all(flush=False)
+            if not self.env["ir.cron"]._commit_progress(len(tickets)):
+                return False
+
+    @api.model
+    def _timer_sla_watch(self, now=None, batch_size=SLA_WATCH_BATCH_SIZE):
+        """Tickets with SLA lines due for a check (helpdesk.ticket.sla._watch_tickets)."""
+        now = now or fields.Datetime.now()
+        Line = self.env["helpdesk.ticket.sla"].sudo()
+        return self._run_timer(
+            Domain("sla_ids", "any", Line._due_domain(now)),
+            lambda tickets: Line._watch_tickets(tickets, now),
+            batch_size=batch_size,
+        )
+
+    @api.model
+    def _timer_no_response(self, now=None, batch_size=TIMER_BATCH_SIZE):
+        """Open tickets nobody answered within a no-first-response rule's business hours."""
+        now = now or fields.Datetime.now()
+        domain = (
+            Domain("no_response_escalation_date", "<=", now)
+            & Domain("first_response_date", "=", False)
+            & Domain("state", "in", OPEN_STATES)
+        )
+        Rule = self.env["helpdesk.escalation.rule"].sudo()
+        return self._run_timer(
+            domain, lambda tickets: Rule._fire_no_response(tickets, now), order="no_response_escalation_date, id", batch_size=batch_size
+        )
+
+    @api.model
+    def _pending_due_domain(self, days_field, now):
+        """Pending tickets in their stage for at least their team's `days_field` days."""
+        teams = self.env["helpdesk.team"].sudo().search([(days_field, ">", 0)])
+        if not teams:
+            return Domain.FALSE
+        return Domain("state", "=", "pending") & Domain.OR(
+            Domain("team_id", "in", day_teams.ids) & Domain("last_stage_update", "<=", now - timedelta(days=days))
+            for days, day_teams in teams.grouped(days_field).items()
+        )
+
+    @api.model
+    def _timer_pending_auto_resolve(self, now=None, batch_size=TIMER_BATCH_SIZE):
+        """Pending tickets the customer left unanswered for the team's days: resolved with
+        the closure code "No Customer Response" and a note."""
+        now = now or fields.Datetime.now()
+        domain = self._pending_due_domain("pending_auto_resolve_days", now)
+        if domain.is_false():
+            return True
+        code = self.env.ref("helpdesk_itil.closure_no_response")
+
+        def resolve(tickets):
+            for team, team_tickets in tickets.grouped("team_id").items():
+                note = self.env._(
+                    "Resolved automatically: the customer did not answer within %(days)s days.",
+                    days=team.pending_auto_resolve_days,
+                )
+                resolved = team_tickets._set_state(
+                    "resolved",
+                    {"resolution_note": Markup("<p>%s</p>") % note, "closure_code_id": code.id},
+                    strict=False,
+                )
+                resolved._message_log_batch(dict.fromkeys(resolved.ids, Markup("<p>%s</p>") % note))
+
+        return self._run_timer(domain, resolve, order="last_stage_update, id", batch_size=batch_size)
+
+    @api.model
+    def _timer_pending_reminder(self, now=None, batch_size=TIMER_BATCH_SIZE):
+        """Pending tickets waiting on the customer for the team's days: one reminder email."""
+        now = now or fields.Datetime.now()
+        domain = self._pending_due_domain("pending_reminder_days", now)
+        if domain.is_false():
+            return True
+        domain &= Domain("pending_reminder_sent", "=", False)
+        default_template = self.env.ref("helpdesk_itil.mail_template_ticket_pending_reminder", raise_if_not_found=False)
+        odoobot = self.env.ref("base.partner_root")
+
+        def remind(tickets):
+            for team, team_tickets in tickets.grouped("team_id").items():
+                template = team.pending_reminder_template_id or default_template
+                if not template:
+                    continue
+                for ticket in team_tickets:
+                    # Sent by the system: an automatic reminder is not an agent's response.
+                    ticket.message_post_with_source(
+                        template, message_type="comment", subtype_xmlid="mail.mt_comment", author_id=odoobot.id
+                    )
+            tickets.write({"pending_reminder_sent": now})
+
+        return self._run_timer(domain, remind, order="last_stage_update, id", batch_size=batch_size)
+
+    @api.model
+    def _timer_close_unconfirmed(self, now=None, batch_size=TIMER_BATCH_SIZE):
+        """Resolved tickets the customer neither confirmed nor rejected within the team's
+        `auto_close_days`: closed without confirmation (a note says so), which asks for a
+        rating like any closure."""
+        now = now or fields.Datetime.now()
+        teams = self.env["helpdesk.team"].sudo().with_context(active_test=False).search([("auto_close_days", ">", 0)])
+        if not teams:
+            return True
+        domain = Domain("state", "=", "resolved") & Domain.OR(
+            Domain("team_id", "in", day_teams.ids) & Domain("resolved_date", "<=", now - timedelta(days=days))
+            for days, day_teams in teams.grouped("auto_close_days").items()
+        )
+
+        def close(tickets):
+            for team, team_tickets in tickets.grouped("team_id").items():
+                closed = team_tickets.with_context(helpdesk_closure="timer")._set_state(
+                    "closed", {"customer_confirmation": "none"}, strict=False
+                )
+                note = Markup("<p>%s</p>") % self.env._(
+                    "Closed without confirmation: the customer did not answer within %(days)s days of the resolution.",
+                    days=team.auto_close_days,
+                )
+                closed._message_log_batch(dict.fromkeys(closed.ids, note))
+
+        return self._run_timer(domain, close, order="resolved_date, id", batch_size=batch_size)
+
+    @api.model
+    def _timer_close_recovered_alerts(self, now=None, batch_size=TIMER_BATCH_SIZE):
+        """Alert tickets resolved because their alert recovered: closed once their source's
+        quiet period is over without the alert firing again."""
+        now = now or fields.Datetime.now()
+        sources = self.env["helpdesk.alert.source"].sudo().with_context(active_test=False).search([])
+        if not sources:
+            return True
+        domain = (
+            Domain("state", "=", "resolved")
+            & Domain("closure_code_id", "=", self.env.ref("helpdesk_itil.closure_monitoring_recovered").id)
+            & Domain.OR(
+                Domain("alert_source_id", "in", period_sources.ids)
+                & Domain("resolved_date", "<=", now - timedelta(minutes=minutes))
+                for minutes, period_sources in sources.grouped("quiet_period_minutes").items()
+            )
+        )
+        return self._run_timer(
+            domain,
+            lambda tickets: tickets.with_context(helpdesk_closure="system")._set_state("closed", strict=False),
+            order="resolved_date, id",
+            batch_size=batch_size,
+        )

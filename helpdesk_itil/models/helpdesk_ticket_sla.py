@@ -1,13 +1,10 @@
-import bisect
 import logging
 from collections import defaultdict
-from datetime import timedelta
 
-from pytz import utc
-
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..tools.business_clock import PLAN_WINDOW
 from .helpdesk_sla_policy import SLA_KINDS, SLA_METRICS
 from .helpdesk_stage import OPEN_STATES
 
@@ -21,16 +18,6 @@ SLA_STATUSES = [
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
-# Lines the SLA watcher looks at per transaction.
-WATCH_BATCH_SIZE = 1000
-# Working intervals are fetched for this span ahead at first, then by doubling spans.
-PLAN_WINDOW = timedelta(days=14)
-# A target that cannot be reached within this span (a calendar without working time)
-# gets no deadline.
-PLAN_HORIZON = timedelta(days=5 * 366)
-# Key in the cursor's per-transaction cache of the clocks a watcher batch shares with the
-# escalation engine (which asks ``_time_at_share`` line by line).
-CLOCKS_CACHE_KEY = "helpdesk_itil.sla_clocks"
 # Fields of a line read together whenever the engine works on lines.
 LINE_FIELDS = [
     "ticket_id",
@@ -54,130 +41,16 @@ LINE_FIELDS = [
 ]
 
 
-def _to_second(dt):
-    """Round to the second, as stored datetimes are."""
-    return (dt + timedelta(microseconds=500000)).replace(microsecond=0) if dt else dt
-
-
-class BusinessClock:
-    """Working time of one calendar, fetched once per batch and queried in Python.
-
-    ``resource.calendar.plan_hours()`` and ``get_work_duration_data()`` read attendances
-    and leaves on every call, i.e. several queries per SLA line. This keeps the work
-    intervals of a calendar (attendances minus public holidays and calendar leaves, built
-    by ``_work_intervals_batch(compute_leaves=True)`` in the calendar's time zone, so
-    nights, weekends and DST are right) as naive UTC datetimes with cumulative durations,
-    and answers durations and plannings of every line of the batch by bisection.
-
-    ``plan()`` follows ``plan_hours()``: a target that ends exactly at the end of a working
-    interval is due at that end (17:00), not at the next opening.
-    """
-
-    def __init__(self, calendar, company):
-        self.calendar = calendar
-        self.company = company
-        self.lo = self.hi = None
-        self.starts, self.stops, self.cum, self.cum_end = [], [], [], []
-
-    def _fetch(self, lo, hi):
-        # Whole UTC days from the registry cache, cut to [lo, hi]: the days a batch needs
-        # are mostly the ones the previous batches needed (today and the next weeks).
-        day_lo = lo.replace(hour=0, minute=0, second=0, microsecond=0)
-        day_hi = hi.replace(hour=0, minute=0, second=0, microsecond=0)
-        if day_hi < hi:
-            day_hi += timedelta(days=1)
-        intervals = self.calendar.env["helpdesk.ticket.sla"]._get_work_intervals(
-            self.calendar.id, self.company.id, day_lo, day_hi
-        )
-        return [(max(start, lo), min(stop, hi)) for start, stop in intervals if stop > lo and start < hi]
-
-    def ensure(self, lo, hi):
-        """Make sure the working intervals between `lo` and `hi` are known."""
-        if self.lo is None:
-            pieces = self._fetch(lo, hi)
-            self.lo, self.hi = lo, hi
-        else:
-            if lo >= self.lo and hi <= self.hi:
-                return
-            before = self._fetch(lo, self.lo) if lo < self.lo else []
-            after = self._fetch(self.hi, hi) if hi > self.hi else []
-            pieces = before + list(zip(self.starts, self.stops, strict=True)) + after
-            self.lo, self.hi = min(lo, self.lo), max(hi, self.hi)
-        self.starts = [start for start, _stop in pieces]
-        self.stops = [stop for _start, stop in pieces]
-        self.cum, self.cum_end, total = [], [], 0.0
-        for start, stop in pieces:
-            self.cum.append(total)
-            total += (stop - start).total_seconds()
-            self.cum_end.append(total)
-
-    def _work_seconds_until(self, dt):
-        """Working seconds between the start of the known range and `dt`."""
-        i = bisect.bisect_right(self.starts, dt) - 1
-        if i < 0:
-            return 0.0
-        return self.cum[i] + max(0.0, (min(dt, self.stops[i]) - self.starts[i]).total_seconds())
-
-    def duration(self, start, stop):
-        """Business hours between two naive UTC datetimes."""
-        if not start or not stop or stop <= start:
-            return 0.0
-        self.ensure(start, stop)
-        return (self._work_seconds_until(stop) - self._work_seconds_until(start)) / 3600
-
-    def plan(self, start, hours):
-        """The instant `hours` business hours after `start` (naive UTC), False if never."""
-        if hours <= 0:
-            return start
-        self.ensure(start, max(start + PLAN_WINDOW, self.hi or start))
-        target = self._work_seconds_until(start) + hours * 3600
-        span = PLAN_WINDOW
-        while not self.cum_end or self.cum_end[-1] < target - 1e-3:
-            if self.hi - start > PLAN_HORIZON:
-                return False
-            span *= 2
-            self.ensure(self.lo, self.hi + span)
-        i = bisect.bisect_left(self.cum_end, target - 1e-3)
-        return _to_second(self.starts[i] + timedelta(seconds=target - self.cum[i]))
-
-
-class BusinessClocks:
-    """The clocks of one batch, one per (calendar, company).
-
-    Callers first declare the time ranges they will need (``need``) so that each clock
-    fetches its intervals once for the whole batch, whatever the number of lines; a range
-    declared after a clock was used is fetched on its next use.
-    """
-
-    def __init__(self):
-        self._clocks = {}
-        self._needs = {}
-
-    def need_key(self, calendar, company, lo, hi):
-        if not lo or not calendar:
-            return
-        key = (calendar, company)
-        lo0, hi0 = self._needs.get(key, (lo, hi))
-        self._needs[key] = (min(lo, lo0), max(hi, hi0))
-
-    def need(self, line, lo, hi):
-        self.need_key(line.calendar_id, line.ticket_id.company_id, lo, hi)
-
-    def get(self, line):
-        key = (line.calendar_id, line.ticket_id.company_id)
-        clock = self._clocks.get(key)
-        if clock is None:
-            clock = self._clocks[key] = BusinessClock(*key)
-        if key in self._needs:
-            clock.ensure(*self._needs.pop(key))
-        return clock
+def clock_key(calendar, company):
+    """The key of a business clock (resource.calendar._helpdesk_clocks): no calendar, no clock."""
+    return (calendar, company) if calendar else False
 
 
 class SyncPlan:
     """What one batch does to SLA lines: decided first, then applied with shared clocks."""
 
     def __init__(self, lines):
-        self.settle = self.cancel = self.pause = self.resume = self.replan = lines
+        self.settle = self.cancel = self.withdraw = self.pause = self.resume = self.replan = lines
         self.switch = {}  # line: new calendar
         self.start = []  # (ticket, policy) then (ticket, policy, carried hours)
 
@@ -237,33 +110,24 @@ class HelpdeskTicketSla(models.Model):
         "A ticket has one open SLA line per kind and metric.",
     )
 
-    @api.model
-    @tools.ormcache("calendar_id", "company_id", "lo", "hi")
-    def _get_work_intervals(self, calendar_id, company_id, lo, hi):
-        """Working intervals of a calendar between two naive UTC datetimes, as naive UTC
-        (start, stop) pairs: attendances minus public holidays and calendar leaves, built
-        in the calendar's time zone (nights, weekends, DST). Cached for the registry;
-        resource.calendar, its attendances and leaves clear the cache when they change.
-        """
-        calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
-        # Public holidays (no calendar) of the ticket's company and leaves of this calendar.
-        domain = [("time_type", "=", "leave"), "|", ("calendar_id", "!=", False), ("company_id", "=", company_id)]
-        intervals = calendar._work_intervals_batch(
-            utc.localize(lo), utc.localize(hi), domain=domain, compute_leaves=True
-        )[False]
-        result = []
-        for start, stop, _meta in intervals:
-            start = start.astimezone(utc).replace(tzinfo=None)
-            stop = stop.astimezone(utc).replace(tzinfo=None)
-            if stop > start:
-                result.append((start, stop))
-        return tuple(result)
-
     @api.depends("policy_id", "kind", "metric")
     def _compute_display_name(self):
         kinds = dict(SLA_KINDS)
         for line in self:
             line.display_name = f"{kinds.get(line.kind, '')} {line.policy_id.name or ''}".strip()
+
+    def _clock_key(self):
+        """The business clock this line runs on: its calendar, in its ticket's company."""
+        self.ensure_one()
+        return clock_key(self.calendar_id, self.ticket_id.company_id)
+
+    def _date_at_used(self, hours, clocks):
+        """When this running line will have used `hours` business hours in all (the start of
+        its current run if it already has); False while paused or settled, or never."""
+        self.ensure_one()
+        if not self.running_since or self.settled_date:
+            return False
+        return clocks.get(self._clock_key()).plan(self.running_since, hours - self.used_hours)
 
     # ------------------------------------------------------------------
     # Ticket events
@@ -297,8 +161,12 @@ class HelpdeskTicketSla(models.Model):
         plan = SyncPlan(lines.browse())
         for ticket in tickets:
             ticket_lines = lines_by_ticket.get(ticket, lines.browse())
+            if ticket.state == "cancelled":
+                # Nothing was delivered: the promises are withdrawn, never "reached".
+                plan.withdraw |= ticket_lines
+                continue
             if ticket.state not in OPEN_STATES:
-                # Resolved, closed or cancelled: every promise still running is settled.
+                # Resolved or closed: every promise still running is settled.
                 plan.settle |= ticket_lines
                 continue
             if ticket in matches:
@@ -346,18 +214,19 @@ class HelpdeskTicketSla(models.Model):
     def _apply_sync_plan(self, plan, now):
         # Declare every time range the batch needs first: one fetch of working intervals
         # per calendar, whatever the number of lines.
-        clocks = BusinessClocks()
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
         switched = plan.settle.browse([line.id for line in plan.switch])
         horizon = now + PLAN_WINDOW
-        for line in plan.settle | plan.cancel | plan.pause | plan.resume | switched | plan.replan:
-            clocks.need(line, line.running_since or line.current_interval_id.date_start or now, horizon)
+        for line in plan.settle | plan.cancel | plan.withdraw | plan.pause | plan.resume | switched | plan.replan:
+            clocks.need(line._clock_key(), line.running_since or line.current_interval_id.date_start or now, horizon)
         for line, calendar in plan.switch.items():
-            clocks.need_key(calendar, line.ticket_id.company_id, now, horizon)
+            clocks.need(clock_key(calendar, line.ticket_id.company_id), now, horizon)
         for ticket, policy, _carried in plan.start:
-            clocks.need_key(policy._get_calendar(ticket), ticket.company_id, now, horizon)
+            clocks.need(clock_key(policy._get_calendar(ticket), ticket.company_id), now, horizon)
         new_intervals = []
         plan.settle._settle(now, now, clocks)
         plan.cancel._settle(now, now, clocks, status="cancelled")
+        plan.withdraw._settle(now, now, clocks, status="withdrawn")
         plan.pause._pause(now, clocks, new_intervals)
         plan.resume._resume(now, clocks, new_intervals)
         for line, calendar in plan.switch.items():
@@ -443,7 +312,7 @@ class HelpdeskTicketSla(models.Model):
         result = {}
         for line in self:
             interval = line.current_interval_id
-            clock = clocks.get(line) if line.calendar_id else None
+            clock = clocks.get(line._clock_key()) if line.calendar_id else None
             if line.running_since:
                 hours = clock.duration(line.running_since, when) if clock else 0.0
                 vals = {"used_hours": line.used_hours + hours, "running_since": False}
@@ -458,17 +327,21 @@ class HelpdeskTicketSla(models.Model):
         return result
 
     def _settle(self, when, now, clocks, status=None):
-        """Settle open lines once: reached if met in time, else failed; or `status` (cancelled)."""
+        """Settle open lines once: reached if met in time, else failed. `status`:
+        "cancelled" (the policy no longer applies), or "withdrawn" (the ticket is cancelled:
+        failed if the promise was already broken, else cancelled — never reached)."""
         for line, vals in self._close_current(when, clocks).items():
-            if status:
-                final = status
-            elif line.status == "failed":
-                final = "failed"
+            if line.status == "failed":
+                failed = True
             elif line.running_since:
-                final = "failed" if line.deadline and when > line.deadline else "reached"
+                failed = bool(line.deadline and when > line.deadline)
             else:
                 # Paused: its used time is final, compare it with the target.
-                final = "failed" if line.used_hours > line.target_hours + 1e-6 else "reached"
+                failed = vals.get("used_hours", line.used_hours) > line.target_hours + 1e-6
+            if status == "cancelled" or (status == "withdrawn" and not failed):
+                final = "cancelled"
+            else:
+                final = "failed" if failed else "reached"
             vals.update(
                 status=final,
                 settled_date=now,
@@ -508,7 +381,7 @@ class HelpdeskTicketSla(models.Model):
             vals = {}
         vals["calendar_id"] = calendar.id
         self.write(vals)
-        clocks.need(self, now, now + PLAN_WINDOW)
+        clocks.need(self._clock_key(), now, now + PLAN_WINDOW)
 
     @api.model
     def _open_intervals(self, new_intervals):
@@ -526,12 +399,10 @@ class HelpdeskTicketSla(models.Model):
         """Compute deadline, at-risk date, status, escalation and next check of running lines."""
         running = self.filtered(lambda line: line.running_since and not line.settled_date)
         for line in running:
-            clocks.need(line, line.running_since, now + PLAN_WINDOW)
+            clocks.need(line._clock_key(), line.running_since, now + PLAN_WINDOW)
         for line in running:
-            clock = clocks.get(line)
-            deadline = clock.plan(line.running_since, line.target_hours - line.used_hours)
-            at_risk_hours = line.target_hours * line.policy_id.at_risk_percent / 100
-            at_risk_date = clock.plan(line.running_since, at_risk_hours - line.used_hours)
+            deadline = line._date_at_used(line.target_hours, clocks)
+            at_risk_date = line._date_at_used(line.target_hours * line.policy_id.at_risk_percent / 100, clocks)
             status = line.status
             if status != "failed":
                 if deadline and deadline <= now:
@@ -559,9 +430,9 @@ class HelpdeskTicketSla(models.Model):
         if not lines:
             return
         now = fields.Datetime.now()
-        clocks = BusinessClocks()
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
         for line in lines:
-            clocks.need(line, line.running_since or line.current_interval_id.date_start, max(when, now))
+            clocks.need(line._clock_key(), line.running_since or line.current_interval_id.date_start, max(when, now))
         lines._settle(min(when, now), now, clocks)
 
     @api.model
@@ -588,9 +459,9 @@ class HelpdeskTicketSla(models.Model):
             if metric == "next_response" and (ticket, kind) not in awaiting
         ]
         if starts:
-            clocks = BusinessClocks()
+            clocks = self.env["resource.calendar"]._helpdesk_clocks()
             for ticket, policy, _carried in starts:
-                clocks.need_key(policy._get_calendar(ticket), ticket.company_id, now, now + PLAN_WINDOW)
+                clocks.need(clock_key(policy._get_calendar(ticket), ticket.company_id), now, now + PLAN_WINDOW)
             self._start_lines(starts, now, clocks)._plan(now, clocks)
 
     # ------------------------------------------------------------------
@@ -615,67 +486,23 @@ class HelpdeskTicketSla(models.Model):
         self._apply_sync_plan(plan, now)
 
     # ------------------------------------------------------------------
-    # Escalation dates (contract with helpdesk.escalation.rule)
+    # Escalation dates
     # ------------------------------------------------------------------
 
-    def _get_escalation_thresholds(self):
-        """{line: [used business hours at which a rule not fired yet becomes due]}.
-
-        Rules of trigger 'sla_share' are due at a share of the line's target, rules of
-        trigger 'sla_breach' at the target plus their offset (business hours after the
-        breach). The conditions are the escalation engine's own: the rule matches the
-        ticket and the line's policy (``_matches``), is above the ticket's escalation level
-        and has no log for (ticket, rule, level) yet (``_fired_keys``). Two queries for the
-        whole batch.
-        """
-        if "helpdesk.escalation.rule" not in self.env or not self:
-            return {}
-        Rule = self.env["helpdesk.escalation.rule"].sudo()
-        rules = Rule.search(
-            Domain("trigger", "in", ("sla_share", "sla_breach")) & Domain("company_id", "in", self.company_id.ids)
-        )
-        if not rules:
-            return {}
-        fired = Rule._fired_keys(self.ticket_id, rules)
-        result = {}
-        for line in self:
-            ticket = line.ticket_id
-            thresholds = []
-            for rule in rules:
-                if (
-                    rule.level <= ticket.escalation_level
-                    or (ticket.id, rule.id, rule.level) in fired
-                    or not rule._matches(ticket, line.policy_id)
-                ):
-                    continue
-                if rule.trigger == "sla_share":
-                    thresholds.append(line.target_hours * rule.share_percent / 100)
-                else:
-                    thresholds.append(line.target_hours + rule.offset_hours)
-            if thresholds:
-                result[line] = thresholds
-        return result
-
-    def _time_at_share(self, share):
-        """When the running line will have used `share` (0-1) of its target; False if paused."""
-        self.ensure_one()
-        if not self.running_since or self.settled_date:
-            return False
-        clocks = self.env.cr.cache.get(CLOCKS_CACHE_KEY) or BusinessClocks()
-        return clocks.get(self).plan(self.running_since, self.target_hours * share - self.used_hours)
-
     def _compute_escalation_dates(self, clocks=None):
-        """Set escalation_date and next_check_date of the lines (False unless running)."""
-        clocks = clocks or BusinessClocks()
+        """Set escalation_date (the earliest SLA rule still to fire, see
+        helpdesk.escalation.rule._get_pending_sla_rules) and next_check_date of the lines."""
+        clocks = clocks or self.env["resource.calendar"]._helpdesk_clocks()
         running = self.filtered(lambda line: line.running_since and not line.settled_date)
-        thresholds = running._get_escalation_thresholds()
-        for line in running:
-            if line in thresholds:
-                clocks.need(line, line.running_since, line.running_since + PLAN_WINDOW)
+        pending = self.env["helpdesk.escalation.rule"]._get_pending_sla_rules(running)
+        for line in pending:
+            clocks.need(line._clock_key(), line.running_since, line.running_since + PLAN_WINDOW)
         for line in self:
             escalation_date = False
-            if line in thresholds:
-                escalation_date = clocks.get(line).plan(line.running_since, min(thresholds[line]) - line.used_hours)
+            if line in pending:
+                escalation_date = line._date_at_used(
+                    min(rule._sla_threshold_hours(line) for rule in pending[line]), clocks
+                )
             candidates = [escalation_date] if line in running else []
             if line in running and line.status == "ongoing":
                 candidates.append(line.at_risk_date)
@@ -705,14 +532,18 @@ class HelpdeskTicketSla(models.Model):
                 ["sla_id", "kind", "date_start", "date_stop", "business_hours"],
             )
         )
-        clocks = BusinessClocks()
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
         for interval in intervals:
-            clocks.need(interval.sla_id, interval.date_start, interval.date_stop)
+            clocks.need(interval.sla_id._clock_key(), interval.date_start, interval.date_stop)
         used = defaultdict(float)
         paused = defaultdict(float)
         for interval in intervals:
             line = interval.sla_id
-            hours = clocks.get(line).duration(interval.date_start, interval.date_stop) if line.calendar_id else 0.0
+            hours = (
+                clocks.get(line._clock_key()).duration(interval.date_start, interval.date_stop)
+                if line.calendar_id
+                else 0.0
+            )
             if abs(hours - interval.business_hours) > 1e-6:
                 interval.business_hours = hours
             if interval.kind == "running":
@@ -724,69 +555,39 @@ class HelpdeskTicketSla(models.Model):
         self.filtered(lambda line: not line.settled_date)._plan(fields.Datetime.now(), clocks)
 
     # ------------------------------------------------------------------
-    # SLA watcher
+    # SLA watcher (a ticket timer: helpdesk.ticket._timer_sla_watch)
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_watch(self):
-        """Scheduled action "Helpdesk: SLA watcher and lifecycle timers" (every minute).
-
-        1. Scans open lines whose ``next_check_date`` has come, on its partial index, in
-           batches of WATCH_BATCH_SIZE; rows another worker holds are skipped
-           (``try_lock_for_update``), so two workers never handle the same line.
-        2. Per batch: lines past their at-risk date become at risk, past their deadline
-           failed; due escalation rules are fired by
-           ``helpdesk.escalation.rule._fire_for_sla_lines`` (once per ticket, rule and
-           level, also enforced by a unique index on the escalation log); the lines'
-           escalation and next-check dates are computed again; the batch is committed with
-           ``ir.cron._commit_progress``, and the run stops when its time is up.
-        3. Runs the escalation of tickets without a first response and the per-team
-           lifecycle timers (pending reminders, auto-resolve, auto-close): this is the one
-           cron that owns every helpdesk timer.
-        4. Asks to run again at the earliest next-check date (``ir.cron._trigger``), so a
-           breach is handled within a minute even if the interval is made longer.
-
-        Running it twice, or twice at once, changes nothing the second time: a line is
-        only touched when it is due, and handling it moves its next check to the future.
-        """
-        now = fields.Datetime.now()
-        # Lines handled or skipped (held by another worker) in this run are not scanned
-        # again by it, even if an escalation left them due.
-        seen = []
-        while True:
-            handled, remaining = self._watch_due_batch(now, seen)
-            if handled is None:
-                break
-            if not self.env["ir.cron"]._commit_progress(len(handled), remaining=remaining):
-                return
-        Rule = self.env["helpdesk.escalation.rule"] if "helpdesk.escalation.rule" in self.env else None
-        if Rule is not None and hasattr(Rule, "_cron_escalate_no_response"):
-            Rule.sudo()._cron_escalate_no_response()
-        Team = self.env["helpdesk.team"]
-        if hasattr(Team, "_cron_lifecycle_timers"):
-            Team.sudo()._cron_lifecycle_timers()
-        self._schedule_next_watch(now)
+    def _due_domain(self, now):
+        """Lines the watcher must look at: open, with a next check that has come (on the
+        partial index of next_check_date)."""
+        return Domain("next_check_date", "<=", now) & Domain("settled_date", "=", False)
 
     @api.model
-    def _watch_due_batch(self, now, seen, limit=WATCH_BATCH_SIZE):
-        """Handle one batch of due lines, without committing.
-
-        Returns (lines handled, number of due lines left), or (None, 0) when nothing is
-        due. `seen` collects the ids looked at, handled or held by another transaction.
-        """
-        Line = self.sudo()
-        domain = Domain("next_check_date", "<=", now) & Domain("settled_date", "=", False)
-        candidates = Line.search(domain & Domain("id", "not in", seen), order="next_check_date, id", limit=limit)
-        if not candidates:
-            return None, 0
-        seen += candidates.ids
-        lines = candidates.try_lock_for_update(allow_referencing=True)
-        lines._watch(now)
-        remaining = Line.search_count(domain & Domain("id", "not in", seen)) if len(candidates) == limit else 0
-        return lines, remaining
+    def _watch_tickets(self, tickets, now):
+        """Handle the due lines of `tickets` (locked by the caller): statuses, escalations,
+        next checks. No commit."""
+        lines = self.sudo().search_fetch(self._due_domain(now) & Domain("ticket_id", "in", tickets.ids), LINE_FIELDS)
+        for line in lines.filtered("running_since"):
+            if line.status != "failed" and line.deadline and line.deadline <= now:
+                line.status = "failed"
+            elif line.status == "ongoing" and line.at_risk_date and line.at_risk_date <= now:
+                line.status = "at_risk"
+        # One set of clocks for the batch, shared with the escalation engine.
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
+        for line in lines.filtered("running_since"):
+            clocks.need(line._clock_key(), line.running_since, now + PLAN_WINDOW)
+        due = lines.filtered(lambda line: line.escalation_date and line.escalation_date <= now)
+        if due:
+            self.env["helpdesk.escalation.rule"].sudo()._fire_for_sla_lines(due, now, clocks)
+        # Escalation actions may have re-matched the ticket and settled or replaced lines.
+        lines.filtered(lambda line: not line.settled_date)._compute_escalation_dates(clocks)
+        return lines
 
     @api.model
     def _schedule_next_watch(self, now):
+        """Ask the scheduled action to run again at the earliest next check."""
         upcoming = self.sudo().search_fetch(
             Domain("next_check_date", ">", now), ["next_check_date"], order="next_check_date", limit=1
         )
@@ -803,28 +604,3 @@ class HelpdeskTicketSla(models.Model):
         )
         if not already:
             cron._trigger(upcoming.next_check_date)
-
-    def _watch(self, now):
-        """Handle due lines: statuses, escalations, next checks. No commit."""
-        lines = self.filtered(
-            lambda line: not line.settled_date and line.next_check_date and line.next_check_date <= now
-        )
-        for line in lines.filtered("running_since"):
-            if line.status != "failed" and line.deadline and line.deadline <= now:
-                line.status = "failed"
-            elif line.status == "ongoing" and line.at_risk_date and line.at_risk_date <= now:
-                line.status = "at_risk"
-        due = lines.filtered(lambda line: line.escalation_date and line.escalation_date <= now)
-        Rule = self.env["helpdesk.escalation.rule"] if "helpdesk.escalation.rule" in self.env else None
-        # One set of clocks for the batch, also used by the escalation engine's due dates.
-        clocks = BusinessClocks()
-        for line in lines.filtered("running_since"):
-            clocks.need(line, line.running_since, now + PLAN_WINDOW)
-        self.env.cr.cache[CLOCKS_CACHE_KEY] = clocks
-        try:
-            if due and Rule is not None and hasattr(Rule, "_fire_for_sla_lines"):
-                Rule.sudo()._fire_for_sla_lines(due, now)
-            # Escalation actions may have re-matched the ticket and settled or replaced lines.
-            lines.filtered(lambda line: not line.settled_date)._compute_escalation_dates(clocks)
-        finally:
-            self.env.cr.cache.pop(CLOCKS_CACHE_KEY, None)

@@ -99,14 +99,12 @@ class ResPartner(models.Model):
     def _compute_helpdesk_sla_compliance(self):
         self.helpdesk_sla_settled_count = 0
         self.helpdesk_sla_compliance = 0.0
-        # The SLA engine may not be there (yet): nothing to measure then.
-        if "helpdesk.ticket.sla" not in self.env:
-            return
-        domain = Domain("ticket_id.partner_id", "in", self._helpdesk_partner_tree().ids) & Domain(
-            "status", "in", SLA_SETTLED_STATUSES
+        # Promises to the customer (not internal OLAs) that were kept or broken.
+        domain = (
+            Domain("ticket_id.partner_id", "in", self._helpdesk_partner_tree().ids)
+            & Domain("status", "in", SLA_SETTLED_STATUSES)
+            & Domain("kind", "=", "sla")
         )
-        if "kind" in self.env["helpdesk.ticket.sla"]._fields:
-            domain &= Domain("kind", "=", "sla")  # promises to the customer, not internal OLAs
         groups = self.env["helpdesk.ticket.sla"]._read_group(domain, ["ticket_id.partner_id", "status"], ["__count"])
         reached = dict.fromkeys(self, 0)
 
@@ -144,6 +142,30 @@ class ResPartner(models.Model):
             rating = ratings.browse(last_id[partner]) if last_id[partner] else ratings.browse()
             partner.helpdesk_last_rating = rating.rating
             partner.helpdesk_last_rating_text = rating.rating_text or False
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "helpdesk_tier" in vals:
+            # The tier is a commercial field: the company's write reaches its contacts too.
+            self.filtered(
+                lambda partner: partner == partner.commercial_partner_id
+            )._helpdesk_reprioritise_open_tickets()
+        return result
+
+    def _helpdesk_reprioritise_open_tickets(self):
+        """A new service tier re-prioritises the open tickets of these customers (commercial
+        partners) and their contacts, except where an agent set the priority by hand."""
+        tickets = (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search(
+                Domain("commercial_partner_id", "in", self.ids)
+                & Domain("state", "in", OPEN_STATES)
+                & Domain("priority_overridden", "=", False)
+            )
+        )
+        if tickets:
+            tickets.action_reset_priority()
 
     @api.model
     def _commercial_fields(self):

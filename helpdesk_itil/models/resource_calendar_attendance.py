@@ -3,6 +3,6 @@ from odoo import models
 
 class ResourceCalendarAttendance(models.Model):
     # Attendances shape the SLA clocks, whose working intervals are cached for the registry
-    # (helpdesk.ticket.sla._get_work_intervals).
+    # (resource.calendar._helpdesk_work_intervals).
     _name = "resource.calendar.attendance"
     _inherit = ["resource.calendar.attendance", "helpdesk.cached.config.mixin"]

@@ -4,9 +4,14 @@ from . import test_ticket_assignment
 from . import test_ticket_input
 from . import test_ticket_security
 from . import test_ticket_views
+from . import test_ticket_closure
+from . import test_ticket_decisions
+from . import test_migration_one_home
+from . import test_tools_business_clock
 from . import test_escalation
 from . import test_escalation_wizard
 from . import test_lifecycle_timers
+from . import test_timer_workers
 from . import test_sla_policy
 from . import test_sla_clock
 from . import test_sla_watcher

@@ -1,5 +1,9 @@
-from odoo import fields
-from odoo.tests import HttpCase, TransactionCase, new_test_user
+from contextlib import contextmanager, nullcontext
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user
+
+LIFECYCLE_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_watch"
 
 
 class HelpdeskFixtures:
@@ -20,20 +24,36 @@ class HelpdeskFixtures:
         cls.user_b = new_test_user(
             cls.env, login="hd_user_b", groups="helpdesk_itil.group_helpdesk_user", name="Bea (team B)"
         )
-        cls.agent = new_test_user(cls.env, login="hd_agent", groups="helpdesk_itil.group_helpdesk_agent", name="Gus Agent")
+        cls.agent = new_test_user(
+            cls.env, login="hd_agent", groups="helpdesk_itil.group_helpdesk_agent", name="Gus Agent"
+        )
         cls.manager = new_test_user(
             cls.env, login="hd_manager", groups="helpdesk_itil.group_helpdesk_manager", name="Mia Manager"
         )
         cls.portal_user = new_test_user(cls.env, login="hd_portal", groups="base.group_portal", name="Pat Portal")
+        # These teams close tickets directly; closure confirmation has its own tests
+        # (test_ticket_closure.py).
         cls.team_a = cls.env["helpdesk.team"].create(
-            {"name": "Team A", "member_ids": [(6, 0, (cls.user_a | cls.user_a2).ids)], "leader_id": cls.user_a.id}
+            {
+                "name": "Team A",
+                "member_ids": [(6, 0, (cls.user_a | cls.user_a2).ids)],
+                "leader_id": cls.user_a.id,
+                "closure_confirmation": False,
+            }
         )
-        cls.team_b = cls.env["helpdesk.team"].create({"name": "Team B", "member_ids": [(6, 0, cls.user_b.ids)]})
+        cls.team_b = cls.env["helpdesk.team"].create(
+            {"name": "Team B", "member_ids": [(6, 0, cls.user_b.ids)], "closure_confirmation": False}
+        )
         cls.customer = cls.env["res.partner"].create(
             {"name": "Acme Corp", "is_company": True, "email": "it@acme.example.com"}
         )
         cls.contact = cls.env["res.partner"].create(
-            {"name": "Carla Contact", "parent_id": cls.customer.id, "email": "carla@acme.example.com", "phone": "+34 600 000 000"}
+            {
+                "name": "Carla Contact",
+                "parent_id": cls.customer.id,
+                "email": "carla@acme.example.com",
+                "phone": "+34 600 000 000",
+            }
         )
         cls.stage_new = cls.env.ref("helpdesk_itil.stage_new")
         cls.stage_progress = cls.env.ref("helpdesk_itil.stage_in_progress")
@@ -54,6 +74,17 @@ class HelpdeskFixtures:
         """Tracking values are written when the transaction commits: force them now."""
         self.env.flush_all()
         self.env.cr.flush()
+        self.env.invalidate_all()
+
+    def run_cron(self, code=None, when=None):
+        """Run the helpdesk's scheduled action as Odoo does (its own transaction, committing
+        through ``ir.cron._commit_progress``), at `when` if given; `code`: a scheduled action
+        of helpdesk.ticket running that code instead (e.g. one timer with small batches)."""
+        cron = self.env.ref(LIFECYCLE_CRON)
+        if code:
+            cron = cron.copy({"name": f"Test: {code}", "code": code, "active": False})
+        with freeze_time(when) if when else nullcontext(), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
         self.env.invalidate_all()
 
     def resolve(self, ticket, stage=None):
@@ -118,3 +149,50 @@ class HelpdeskPortalFixtures(HelpdeskFixtures):
                 "closure_code_id": self.code_solved.id,
             }
         )
+
+
+class CommittedData:
+    """What several workers do at once, on data committed through real cursors.
+
+    ``worker()`` opens a transaction of its own (committed when the block ends, as a worker
+    does); ``commit_records()`` creates records in one and removes them after the test, with
+    what was made on them (escalation logs, messages and SLA lines go with their tickets);
+    ``remove_after()`` names more records to remove (e.g. tickets made by HTTP requests).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self._committed = []
+        self._remove_domains = []
+        self.ids = {}
+        self.addCleanup(self._remove_committed)
+
+    @contextmanager
+    def worker(self):
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def commit_records(self, create):
+        """Run `create(env)` in a committed transaction; it returns {name: records}, kept in
+        ``self.ids`` as {name: id} (single records) and removed, newest first, after the test."""
+        with self.worker() as env:
+            records = create(env)
+        self._committed += [(record._name, record.ids) for record in records.values()]
+        self.ids.update({name: record.id for name, record in records.items() if len(record) == 1})
+        return self.ids
+
+    def remove_after(self, model, domain):
+        self._remove_domains.append((model, domain))
+
+    def _remove_committed(self):
+        with self.worker() as env:
+            for model, domain in self._remove_domains:
+                env[model].with_context(active_test=False).search(domain).unlink()
+            tickets = [ticket_id for model, ids in self._committed if model == "helpdesk.ticket" for ticket_id in ids]
+            env["helpdesk.escalation.log"].search([("ticket_id", "in", tickets)]).unlink()
+            for model, ids in reversed(self._committed):
+                env[model].browse(ids).exists().unlink()
+
+
+class CommittedDataCase(CommittedData, TransactionCase):
+    pass

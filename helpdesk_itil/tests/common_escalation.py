@@ -9,7 +9,7 @@ MONDAY = datetime(2025, 3, 3, 8, 0)
 
 
 class EscalationCommon(HelpdeskCommon):
-    """Helpdesk fixtures plus a UTC business calendar, rules and a cron to run timers with."""
+    """Helpdesk fixtures plus a UTC business calendar and escalation rules."""
 
     @classmethod
     def setUpClass(cls):
@@ -38,25 +38,6 @@ class EscalationCommon(HelpdeskCommon):
         cls.Log = cls.env["helpdesk.escalation.log"]
         cls.partner_root = cls.env.ref("base.partner_root")
         cls.user_root = cls.env.ref("base.user_root")
-
-    @classmethod
-    def make_cron(cls, model, code):
-        """A scheduled action running `code`: crons commit through `_commit_progress`."""
-        return cls.env["ir.cron"].create(
-            {
-                "name": f"Test: {code}",
-                "model_id": cls.env["ir.model"]._get_id(model),
-                "state": "code",
-                "code": code,
-                "interval_number": 1,
-                "interval_type": "days",
-            }
-        )
-
-    def run_cron(self, cron):
-        with self.enter_registry_test_mode():
-            cron.method_direct_trigger()
-        self.env.invalidate_all()
 
     @classmethod
     def make_rule(cls, **values):

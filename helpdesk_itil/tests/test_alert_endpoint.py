@@ -4,16 +4,14 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import requests
-from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import Form, HttpCase, get_db_name, tagged
 from odoo.tools import html2plaintext
 
 from .alert_common import HelpdeskAlertHttpCommon, am_alert, am_payload
-from .common import HelpdeskCommon
+from .common import CommittedData, HelpdeskCommon
 
 GRAFANA_UNIFIED = {
     "receiver": "helpdesk",
@@ -64,6 +62,9 @@ GRAFANA_LEGACY = {
     "tags": {"severity": "critical", "host": "db-1"},
     "title": "[Alerting] Disk full",
 }
+
+# The alert recovery timer alone (helpdesk.ticket._cron_lifecycle runs it with the others).
+CLOSE_RECOVERED = "model._timer_close_recovered_alerts()"
 
 
 @tagged("post_install", "-at_install")
@@ -190,14 +191,10 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
         # An agent resolves the disk alert by hand with another code: not closed by the timer.
         disk.write({"closure_code_id": self.code_solved.id})
         resolved_at = cpu.resolved_date
-        Source = self.env["helpdesk.alert.source"]
-        with freeze_time(resolved_at + timedelta(minutes=29)):
-            self.assertFalse(Source._close_recovered_tickets(fields.Datetime.now()))
+        self.run_cron(CLOSE_RECOVERED, resolved_at + timedelta(minutes=29))
         self.assertEqual(cpu.state, "resolved")
         closing_time = resolved_at + timedelta(minutes=31)
-        with freeze_time(closing_time):
-            closed = Source._close_recovered_tickets(fields.Datetime.now())
-        self.assertEqual(closed, cpu)
+        self.run_cron(CLOSE_RECOVERED, closing_time)
         self.assertEqual(cpu.state, "closed")
         self.assertEqual(cpu.closed_date, closing_time.replace(microsecond=0))
         self.assertEqual((disk.state, mem.state), ("resolved", "new"))
@@ -216,9 +213,7 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
         self.post_alert(am_payload(am_alert("fp-1")), source=quick, token=quick_token)
         self.post_alert(am_payload(am_alert("fp-1", status="resolved")), source=quick, token=quick_token)
         slow_ticket, quick_ticket = self.alert_tickets(), self.alert_tickets(quick)
-        with freeze_time(quick_ticket.resolved_date + timedelta(minutes=1)):
-            closed = self.env["helpdesk.alert.source"]._close_recovered_tickets(fields.Datetime.now())
-        self.assertEqual(closed, quick_ticket)
+        self.run_cron(CLOSE_RECOVERED, quick_ticket.resolved_date + timedelta(minutes=1))
         self.assertEqual(quick_ticket.stage_id, self.stage_closed)
         self.assertEqual(slow_ticket.state, "resolved")
 
@@ -496,7 +491,7 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAlertEndpointConcurrency(HttpCase):
+class TestAlertEndpointConcurrency(CommittedData, HttpCase):
     """A real burst: committed data, concurrent requests, one transaction each.
 
     The registry is not in test mode, so every request of the HTTP server runs in its own
@@ -514,23 +509,17 @@ class TestAlertEndpointConcurrency(HttpCase):
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+
+        def create(env):
             team = env["helpdesk.team"].create({"name": "Concurrency test team"})
             source = env["helpdesk.alert.source"].create({"name": "Concurrency test source", "team_id": team.id})
             self.token = source._generate_token()
-            self.source_id, self.team_id = source.id, team.id
-        self.addCleanup(self._remove_committed_data)
+            return {"team": team, "source": source}
 
-    def _remove_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["helpdesk.ticket"].with_context(active_test=False).search(
-                [("alert_source_id", "=", self.source_id)]
-            ).unlink()
-            env["helpdesk.alert.rejection"].search([("source_id", "=", self.source_id)]).unlink()
-            env["helpdesk.alert.source"].browse(self.source_id).unlink()
-            env["helpdesk.team"].browse(self.team_id).unlink()
+        self.commit_records(create)
+        self.source_id = self.ids["source"]
+        self.remove_after("helpdesk.ticket", [("alert_source_id", "=", self.source_id)])
+        self.remove_after("helpdesk.alert.rejection", [("source_id", "=", self.source_id)])
 
     def test_concurrent_burst_creates_one_ticket_per_alert(self):
         """48 concurrent notifications of 6 alerts (8 each): exactly 6 tickets."""
@@ -548,7 +537,8 @@ class TestAlertEndpointConcurrency(HttpCase):
         self.assertEqual({status for status, _action in results}, {200})
         self.assertEqual(sum(1 for _status, action in results if action == "created"), 6)
         self.assertEqual(sum(1 for _status, action in results if action == "updated"), 42)
-        with self.registry.cursor() as cr:
+        with self.worker() as env:
+            cr = env.cr
             cr.execute(
                 "SELECT alert_fingerprint, count(*) FROM helpdesk_ticket WHERE alert_source_id = %s GROUP BY 1",
                 [self.source_id],
@@ -577,10 +567,7 @@ class TestAlertLifecycleCron(HelpdeskCommon):
         tickets = self.env["helpdesk.ticket"].search([("alert_source_id", "=", source.id)])
         recovered = tickets.filtered(lambda t: t.alert_fingerprint == "fp-1")
         self.assertEqual(recovered.state, "resolved")
-        cron = self.env.ref("helpdesk_itil.ir_cron_helpdesk_sla_watch")
-        with freeze_time(recovered.resolved_date + timedelta(minutes=16)), self.enter_registry_test_mode():
-            cron.method_direct_trigger()
-        self.env.invalidate_all()
+        self.run_cron(when=recovered.resolved_date + timedelta(minutes=16))
         self.assertEqual(recovered.state, "closed")
         self.assertEqual((tickets - recovered).state, "new")
 

@@ -33,13 +33,12 @@ class TestErpTask(HelpdeskErpCommon):
 
     def test_deadline_from_sla(self):
         form = self.open_wizard(self.ticket, "action_create_task", self.project_agent)
-        if "sla_deadline" not in self.env["helpdesk.ticket"]._fields:
-            self.assertFalse(form.date_deadline, "no SLA engine: no deadline")
-            return
-        deadline = datetime(2030, 1, 15, 17, 0)
-        self.ticket.sla_deadline = deadline  # as the SLA engine would compute it
-        form = self.open_wizard(self.ticket, "action_create_task", self.project_agent)
-        self.assertEqual(form.date_deadline, deadline)
+        self.assertFalse(form.date_deadline, "no SLA: no deadline")
+        self.env["helpdesk.sla.policy"].create({"name": "Resolve in 8h", "target_hours": 8, "sequence": -5})
+        ticket = self.create_ticket(name="With a promise", partner_id=self.customer.id)
+        self.assertTrue(ticket.sla_deadline)
+        form = self.open_wizard(ticket, "action_create_task", self.project_agent)
+        self.assertEqual(form.date_deadline, ticket.sla_deadline)
 
     def test_team_without_service_project_asks_for_one(self):
         ticket = self.create_ticket(name="Cabling", partner_id=self.customer.id, team_id=self.team_b.id)

@@ -3,11 +3,12 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from .common import CommittedDataCase
 from .common_escalation import MONDAY, EscalationCommon
 
 
@@ -125,8 +126,30 @@ class TestEscalationPriorityOnCreate(EscalationCommon):
         )
         self.assertEqual(tickets.mapped("escalation_level"), [1, 1, 0])
         # Firing again changes nothing: each rule fires once per ticket and level.
-        self.assertFalse(self.Rule._fire_on_create(tickets))
+        self.assertFalse(self.Rule._fire_on_priority(tickets))
         self.assertEqual(self.Log.search_count([("ticket_id", "in", tickets.ids)]), 2)
+
+    def test_raised_priority_fires_the_rule_once_per_level(self):
+        """Reclassification re-runs triage: a P3 raised to P1 is a major incident too."""
+        ticket = self.create_ticket(user_id=self.user_a2.id)  # P3
+        self.assertEqual(ticket.escalation_level, 0)
+        ticket.write({"impact": "high", "urgency": "high"})  # P1 through the matrix
+        self.assertEqual(ticket.escalation_level, 1)
+        self.assertEqual(ticket.user_id, self.user_a, "the rule's actions ran: the team leader takes it")
+        self.assertIn("priority P1 Critical", ticket.escalation_log_ids.reason)
+        ticket.write({"urgency": "medium"})  # P2
+        ticket.write({"priority": "1"})  # raised again, by hand this time
+        self.assertEqual(len(ticket.escalation_log_ids), 1, "once per ticket, rule and level")
+        level_2 = self.make_rule(name="Level 2", level=2, trigger="priority_on_create", priority_threshold="1")
+        ticket.write({"priority": "2"})
+        ticket.write({"priority": "1"})
+        self.assertEqual(ticket.escalation_log_ids.rule_id, self.rule | level_2, "the next level fires once reached")
+        # Lowering never fires; a closed ticket is not escalated.
+        other = self.create_ticket()
+        other.write({"priority": "4"})
+        self.resolve(other, self.stage_closed)
+        other.write({"priority": "1"})
+        self.assertEqual(other.escalation_level, 0)
 
     def test_rule_changes_apply_to_the_next_ticket_at_once(self):
         # Active rule ids are cached for the registry: archiving, restoring, re-triggering
@@ -148,7 +171,7 @@ class TestEscalationPriorityOnCreate(EscalationCommon):
         self.Rule._get_active_rule_ids(("priority_on_create",))  # fill the cache
         tickets = self.create_ticket()
         with self.assertQueryCount(0):
-            self.assertFalse(self.Rule._fire_on_create(tickets))
+            self.assertFalse(self.Rule._fire_on_priority(tickets))
 
     def test_rule_scope_team_and_company(self):
         self.rule.team_id = self.team_b
@@ -280,7 +303,6 @@ class TestEscalationNoResponse(EscalationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cron = cls.make_cron("helpdesk.escalation.rule", "model._cron_escalate_no_response()")
         cls.rule_1 = cls.make_rule(
             name="2h without answer",
             trigger="no_first_response",
@@ -303,25 +325,25 @@ class TestEscalationNoResponse(EscalationCommon):
         # 1 hour on Friday, 1 hour on Monday morning.
         self.assertEqual(ticket.no_response_escalation_date, MONDAY + timedelta(hours=1))
         with freeze_time(MONDAY + timedelta(minutes=59)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 0)
         with freeze_time(MONDAY + timedelta(hours=1)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 1)
         self.assertEqual(ticket.user_id, self.user_a)
         self.assertIn("within 2 business hours", ticket.escalation_log_ids.reason)
         # Next rung: 6 business hours after creation (1 on Friday, 08-12 and 13-14 on Monday).
         self.assertEqual(ticket.no_response_escalation_date, MONDAY + timedelta(hours=6))
         with freeze_time(MONDAY + timedelta(hours=2)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(len(ticket.escalation_log_ids), 1, "a second run does nothing")
         with freeze_time(MONDAY + timedelta(hours=6)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 2)
         self.assertEqual(ticket.team_id, self.team_b)
         self.assertFalse(ticket.no_response_escalation_date, "no rung left")
         with freeze_time(MONDAY + timedelta(days=2)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(len(ticket.escalation_log_ids), 2)
 
     def test_first_response_stops_the_clock(self):
@@ -334,7 +356,7 @@ class TestEscalationNoResponse(EscalationCommon):
         self.assertTrue(ticket.first_response_date)
         self.assertFalse(ticket.no_response_escalation_date)
         with freeze_time(MONDAY + timedelta(days=1)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 0)
 
     def test_closed_tickets_and_other_teams(self):
@@ -345,7 +367,7 @@ class TestEscalationNoResponse(EscalationCommon):
         # Only rule_2 (no team) applies to team B: 6 business hours.
         self.assertEqual(other.no_response_escalation_date, MONDAY + timedelta(hours=7))
         with freeze_time(MONDAY + timedelta(hours=3)):
-            self.run_cron(self.cron)
+            self.run_cron()
         self.assertEqual(cancelled.escalation_level, 0)
         self.assertEqual(other.escalation_level, 0)
 
@@ -462,48 +484,48 @@ class TestEscalationSla(EscalationCommon):
         self.assertEqual(ticket.escalation_level, 0)
 
     def test_watcher_cron_escalates(self):
-        cron = self.make_cron("helpdesk.ticket.sla", "model._cron_watch()")
         with freeze_time(MONDAY):
             ticket = self.create_ticket()
         with freeze_time(MONDAY + timedelta(hours=4)):
-            self.run_cron(cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 1)
         with freeze_time(MONDAY + timedelta(hours=4, minutes=1)):
-            self.run_cron(cron)
+            self.run_cron()
         self.assertEqual(len(ticket.escalation_log_ids), 1)
         with freeze_time(MONDAY + timedelta(hours=9)):
-            self.run_cron(cron)
+            self.run_cron()
         self.assertEqual(ticket.escalation_level, 2)
 
 
 @tagged("post_install", "-at_install")
-class TestEscalationConcurrency(TransactionCase):
+class TestEscalationConcurrency(CommittedDataCase):
     """Two workers escalating the same ticket, on committed data with two real cursors."""
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+
+        def create(env):
             team = env["helpdesk.team"].create({"name": "Concurrency team"})
-            ticket = env["helpdesk.ticket"].create({"name": "Two workers", "team_id": team.id})
             rule = env["helpdesk.escalation.rule"].create(
                 {"name": "Concurrent rule", "trigger": "sla_breach", "team_id": team.id, "raise_priority": True}
             )
-            self.ids = {"team": team.id, "ticket": ticket.id, "rule": rule.id}
-        self.addCleanup(self._cleanup)
+            ticket = env["helpdesk.ticket"].create({"name": "Two workers", "team_id": team.id})
+            return {"team": team, "rule": rule, "ticket": ticket}
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["helpdesk.escalation.log"].search([("ticket_id", "=", self.ids["ticket"])]).unlink()
-            env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
-            env["helpdesk.escalation.rule"].browse(self.ids["rule"]).unlink()
-            env["helpdesk.team"].browse(self.ids["team"]).unlink()
+        self.commit_records(create)
 
-    def _records(self, env):
-        return env["helpdesk.ticket"].browse(self.ids["ticket"]), env["helpdesk.escalation.rule"].browse(
-            self.ids["rule"]
-        )
+    def fire(self, env, reason):
+        ticket = env["helpdesk.ticket"].browse(self.ids["ticket"])
+        rule = env["helpdesk.escalation.rule"].browse(self.ids["rule"])
+        return rule._fire([(ticket, rule, reason)], fields.Datetime.now())
+
+    def assert_escalated_once(self):
+        with self.worker() as env:
+            ticket = env["helpdesk.ticket"].browse(self.ids["ticket"])
+            self.assertEqual(ticket.escalation_level, 1)
+            self.assertEqual(ticket.priority, "2", "P3 raised once, not twice")
+            self.assertEqual(len(ticket.escalation_log_ids), 1)
+            self.assertEqual(len(ticket.message_ids.filtered(lambda m: "Escalated to level" in (m.body or ""))), 1)
 
     def test_unique_index_under_two_cursors(self):
         values = {
@@ -514,70 +536,47 @@ class TestEscalationConcurrency(TransactionCase):
             "reason": "worker",
             "trigger": "sla_breach",
         }
-        with self.registry.cursor() as cr1:
-            api.Environment(cr1, SUPERUSER_ID, {})["helpdesk.escalation.log"].create(values)
-        with self.registry.cursor() as cr2, mute_logger("odoo.sql_db"):
+        with self.worker() as env1:
+            env1["helpdesk.escalation.log"].create(values)
+        with self.worker() as env2, mute_logger("odoo.sql_db"):
             with self.assertRaises(psycopg2.errors.UniqueViolation):
-                api.Environment(cr2, SUPERUSER_ID, {})["helpdesk.escalation.log"].create(values)
-            cr2.rollback()
+                env2["helpdesk.escalation.log"].create(values)
+            env2.cr.rollback()
         # Manual escalations (no rule) are not limited.
-        with self.registry.cursor() as cr3:
-            Log = api.Environment(cr3, SUPERUSER_ID, {})["helpdesk.escalation.log"]
-            Log.create([{**values, "rule_id": False, "trigger": "manual"}] * 2)
+        with self.worker() as env3:
+            env3["helpdesk.escalation.log"].create([{**values, "rule_id": False, "trigger": "manual"}] * 2)
 
-    def test_interleaved_workers_escalate_once(self):
-        now = fields.Datetime.now()
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
-            ticket1, rule1 = self._records(env1)
-            ticket2, rule2 = self._records(env2)
-            # Worker 2 plans while nothing is logged yet...
-            plans2 = env2["helpdesk.escalation.rule"]._plan_escalations([(ticket2, rule2, "worker 2")])
-            self.assertEqual(len(plans2), 1)
+    def test_worker_with_an_older_snapshot_escalates_nothing(self):
+        with self.worker() as env1, self.worker() as env2:
+            # Worker 2 reads the ticket (its snapshot) while nothing is logged yet...
+            self.assertEqual(env2["helpdesk.ticket"].browse(self.ids["ticket"]).escalation_level, 0)
             # ...worker 1 escalates and commits first...
-            logs1 = env1["helpdesk.escalation.rule"]._fire([(ticket1, rule1, "worker 1")], now)
-            self.assertEqual(len(logs1), 1)
-            cr1.commit()
-            # ...so worker 2's insert conflicts and none of its actions run.
-            logs2 = env2["helpdesk.escalation.rule"]._execute_escalations(plans2, now)
-            self.assertFalse(logs2)
-            cr2.commit()
-        with self.registry.cursor() as cr:
-            ticket, _rule = self._records(api.Environment(cr, SUPERUSER_ID, {}))
-            self.assertEqual(ticket.escalation_level, 1)
-            self.assertEqual(ticket.priority, "2", "P3 raised once, not twice")
-            self.assertEqual(len(ticket.escalation_log_ids), 1)
-            self.assertEqual(ticket.escalation_log_ids.reason.splitlines()[0].count("worker 1"), 1)
+            self.assertEqual(len(self.fire(env1, "worker 1")), 1)
+            env1.cr.commit()
+            # ...so worker 2's log conflicts and none of its actions run.
+            self.assertFalse(self.fire(env2, "worker 2"))
+        self.assert_escalated_once()
 
     def test_simultaneous_workers_escalate_once(self):
-        """Worker 2 inserts while worker 1's escalation is not committed yet: it waits, then skips."""
-        now = fields.Datetime.now()
+        """Worker 2 logs while worker 1's escalation is not committed yet: it waits, then skips."""
         result = {}
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
-            ticket1, rule1 = self._records(env1)
-            ticket2, rule2 = self._records(env2)
-            plans2 = env2["helpdesk.escalation.rule"]._plan_escalations([(ticket2, rule2, "worker 2")])
-            self.assertEqual(len(env1["helpdesk.escalation.rule"]._fire([(ticket1, rule1, "worker 1")], now)), 1)
+        with self.worker() as env1, self.worker() as env2:
+            self.assertEqual(env2["helpdesk.ticket"].browse(self.ids["ticket"]).escalation_level, 0)
+            self.assertEqual(len(self.fire(env1, "worker 1")), 1)
 
             def worker_2():
                 try:
-                    result["logs"] = env2["helpdesk.escalation.rule"]._execute_escalations(plans2, now).ids
+                    result["logs"] = self.fire(env2, "worker 2").ids
                 except Exception as error:  # noqa: BLE001 - re-raised in the main thread
                     result["error"] = error
 
             thread = threading.Thread(target=worker_2)
             thread.start()
             # Worker 2's insert waits on worker 1's uncommitted row (or conflicts with it).
-            cr1.commit()
+            env1.cr.commit()
             thread.join(timeout=60)
             self.assertFalse(thread.is_alive())
             if "error" in result:
                 raise result["error"]
             self.assertEqual(result["logs"], [])
-            cr2.commit()
-        with self.registry.cursor() as cr:
-            ticket, _rule = self._records(api.Environment(cr, SUPERUSER_ID, {}))
-            self.assertEqual(ticket.escalation_level, 1)
-            self.assertEqual(ticket.priority, "2")
-            self.assertEqual(len(ticket.escalation_log_ids), 1)
+        self.assert_escalated_once()

@@ -68,14 +68,26 @@ class TestEscalationWizard(EscalationCommon):
         self.assertIn("production is down", note.body)
         self.assertIn("Rebooted the VPN gateway", note.body)
 
-    def test_functional_escalation_picks_available_member(self):
+    def test_functional_escalation_uses_new_team_method(self):
+        """The wizard and the rules escalate the same way (helpdesk.ticket._escalate): another
+        team's assignment method picks the assignee, nobody on a manual team."""
+        self.team_b.assignment_method = "round_robin"
         self.wizard(team_id=self.team_b.id, reason="<p>Needs network skills</p>").action_escalate()
         self.assertEqual(self.ticket.team_id, self.team_b)
         self.assertEqual(self.ticket.user_id, self.user_b)
         self.assertEqual(self.ticket.escalation_level, 1)
+        note = self.escalation_notes(self.ticket)
+        self.assertIn("Escalated to level 1 by", note.body)
+        self.assertIn("Team: Team A → Team B.", note.body)
         # Earlier handlers keep access as followers.
         self.assertIn(self.user_a2.partner_id, self.ticket.message_partner_ids)
         self.assertTrue(self.ticket.with_user(self.user_a2).escalation_log_ids)
+
+    def test_functional_escalation_to_manual_team_unassigns(self):
+        self.wizard(team_id=self.team_b.id, reason="<p>Needs network skills</p>").action_escalate()
+        self.assertEqual(self.ticket.team_id, self.team_b)
+        self.assertFalse(self.ticket.user_id, "a manual team picks its tickets itself")
+        self.assertIn(self.user_a2.partner_id, self.ticket.message_partner_ids, "the earlier handler follows")
 
     def test_attachments_land_on_the_ticket(self):
         Attachment = self.env["ir.attachment"].with_user(self.user_a)

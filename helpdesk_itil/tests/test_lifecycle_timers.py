@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
+from .common import CommittedDataCase
 from .common_escalation import MONDAY, EscalationCommon
 
 
@@ -12,7 +13,6 @@ class TestLifecycleTimers(EscalationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cron = cls.make_cron("helpdesk.team", "model._cron_lifecycle_timers()")
         cls.team_a.write({"pending_reminder_days": 3, "pending_auto_resolve_days": 7})
         cls.template = cls.env.ref("helpdesk_itil.mail_template_ticket_pending_reminder")
         cls.code_no_response = cls.env.ref("helpdesk_itil.closure_no_response")
@@ -27,8 +27,7 @@ class TestLifecycleTimers(EscalationCommon):
         return ticket
 
     def run_at(self, when):
-        with freeze_time(when):
-            self.run_cron(self.cron)
+        self.run_cron(when=when)
 
     def test_reminder_once_then_auto_resolve(self):
         ticket = self.wait_on_customer()
@@ -97,8 +96,7 @@ class TestLifecycleTimers(EscalationCommon):
                 [{"name": f"Waiting {i}", "team_id": self.team_a.id, "partner_id": self.contact.id} for i in range(5)]
             )
             tickets.stage_id = self.stage_pending
-        self.cron.code = "model._cron_lifecycle_timers(batch_size=2)"
-        self.run_at(MONDAY + timedelta(days=7))
+        self.run_cron("model._timer_pending_auto_resolve(batch_size=2)", MONDAY + timedelta(days=7))
         self.assertEqual(set(tickets.mapped("state")), {"resolved"})
 
     def test_bad_settings(self):
@@ -109,51 +107,41 @@ class TestLifecycleTimers(EscalationCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestLifecycleTimersConcurrency(TransactionCase):
+class TestLifecycleTimersConcurrency(CommittedDataCase):
     """Two workers running the timers at once, on committed data with two real cursors."""
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+
+        def create(env):
             team = env["helpdesk.team"].create({"name": "Timers team", "pending_reminder_days": 1})
             partner = env["res.partner"].create({"name": "Waiting customer", "email": "waiting@example.com"})
             ticket = env["helpdesk.ticket"].create({"name": "Waiting", "team_id": team.id, "partner_id": partner.id})
             ticket.stage_id = env.ref("helpdesk_itil.stage_pending")
             ticket.last_stage_update = fields.Datetime.now() - timedelta(days=2)
-            self.ids = {"team": team.id, "partner": partner.id, "ticket": ticket.id}
-        self.addCleanup(self._cleanup)
+            return {"team": team, "partner": partner, "ticket": ticket}
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
-            env["helpdesk.team"].browse(self.ids["team"]).unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
+        self.commit_records(create)
 
     def reminder_count(self):
-        with self.registry.cursor() as cr:
-            ticket = api.Environment(cr, SUPERUSER_ID, {})["helpdesk.ticket"].browse(self.ids["ticket"])
+        with self.worker() as env:
+            ticket = env["helpdesk.ticket"].browse(self.ids["ticket"])
             return len(ticket.message_ids.filtered(lambda m: "waiting for your answer" in (m.subject or "")))
 
     def test_worker_with_an_older_snapshot_does_not_remind_twice(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
+        with self.worker() as env1, self.worker() as env2:
             # Worker 2's transaction starts (and takes its snapshot) before worker 1 commits.
             self.assertFalse(env2["helpdesk.ticket"].browse(self.ids["ticket"]).pending_reminder_sent)
-            self.assertTrue(env1["helpdesk.team"]._cron_lifecycle_timers())  # commits its batch
-            self.assertTrue(env2["helpdesk.team"]._cron_lifecycle_timers())
+            self.assertTrue(env1["helpdesk.ticket"]._cron_lifecycle())  # commits its batch
+            self.assertTrue(env2["helpdesk.ticket"]._cron_lifecycle())
         self.assertEqual(self.reminder_count(), 1)
 
     def test_rows_held_by_another_worker_are_skipped(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
-            held = env1["helpdesk.ticket"].browse(self.ids["ticket"]).try_lock_for_update()
-            self.assertTrue(held)
-            self.assertTrue(env2["helpdesk.team"]._cron_lifecycle_timers())
-            cr2.commit()
+        with self.worker() as env1, self.worker() as env2:
+            self.assertTrue(env1["helpdesk.ticket"].browse(self.ids["ticket"]).try_lock_for_update())
+            self.assertTrue(env2["helpdesk.ticket"]._cron_lifecycle())
             self.assertEqual(self.reminder_count(), 0, "worker 2 skipped the ticket worker 1 holds")
-            cr1.rollback()
-        with self.registry.cursor() as cr3:
-            self.assertTrue(api.Environment(cr3, SUPERUSER_ID, {})["helpdesk.team"]._cron_lifecycle_timers())
+            env1.cr.rollback()
+        with self.worker() as env3:
+            self.assertTrue(env3["helpdesk.ticket"]._cron_lifecycle())
         self.assertEqual(self.reminder_count(), 1)

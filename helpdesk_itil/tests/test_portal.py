@@ -5,10 +5,9 @@ from urllib.parse import parse_qs, urlparse
 
 from odoo import http
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tests import HttpCase, JsonRpcException, freeze_time, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.helpdesk_itil.models.helpdesk_ticket import HelpdeskTicket
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .common import HelpdeskPortalFixtures
@@ -254,14 +253,25 @@ class TestPortalTicketPage(PortalHttpCommon):
         self.assertNotIn("SECRET-CLOSURE-CODE", text)
 
     def test_sla_promise(self):
-        deadline = datetime(2030, 5, 6, 14, 30)
+        """The page shows the customer's resolution promise: the earliest running SLA (not
+        OLA) resolution deadline of an open ticket."""
+        Policy = self.env["helpdesk.sla.policy"]
+        Policy.create({"name": "Resolve in 16h", "target_hours": 16, "team_ids": self.team_a.ids, "sequence": -5})
+        Policy.create(
+            {"name": "Internal 2h", "kind": "ola", "target_hours": 2, "team_ids": self.team_a.ids, "sequence": -5}
+        )
+        with freeze_time("2030-05-06 09:00:00"):
+            ticket = self.create_ticket(name="Promised", partner_id=self.contact.id)
+        deadline = ticket._portal_sla_promise()
+        self.assertEqual(deadline, ticket.sla_ids.filtered(lambda line: line.kind == "sla").deadline)
+        self.assertGreater(deadline, ticket.sla_ids.filtered(lambda line: line.kind == "ola").deadline)
         self.authenticate("portal_carla", "portal_carla")
-        with patch.object(HelpdeskTicket, "_portal_sla_promise", lambda self: deadline):
-            text = self.url_open(f"/my/tickets/{self.ticket_carla.id}").text
+        text = self.url_open(f"/my/tickets/{ticket.id}").text
         self.assertIn("We aim to resolve this by", text)
         self.assertIn("May", text)
-        if "sla_ids" not in self.env["helpdesk.ticket"]._fields:
-            self.assertFalse(self.ticket_carla._portal_sla_promise())
+        self.assertNotIn("We aim to resolve this by", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
+        self.resolve(ticket)
+        self.assertFalse(ticket._portal_sla_promise(), "no promise once resolved")
 
     def test_conversation_has_no_internal_notes(self):
         self.authenticate("portal_carla", "portal_carla")

@@ -3,11 +3,11 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from .common import HelpdeskPortalFixtures
+from .common import CommittedDataCase, HelpdeskPortalFixtures
 
 
 class PortalClosureCommon(HelpdeskPortalFixtures, TransactionCase):
@@ -245,26 +245,6 @@ class TestPortalRatings(PortalClosureCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalAutoClose(PortalClosureCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.cron = cls.env["ir.cron"].create(
-            {
-                "name": "Helpdesk lifecycle timers (test)",
-                "model_id": cls.env.ref("helpdesk_itil.model_helpdesk_team").id,
-                "state": "code",
-                "code": "model._cron_lifecycle_timers()",
-                "interval_number": 1,
-                "interval_type": "hours",
-            }
-        )
-
-    def run_cron(self, code=None):
-        if code:
-            self.cron.code = code
-        with self.enter_registry_test_mode():
-            self.cron.method_direct_trigger()
-
     def test_closes_unconfirmed_after_team_days(self):
         with freeze_time("2026-03-02 10:00:00"):
             early = self.ticket_carla
@@ -323,19 +303,19 @@ class TestPortalAutoClose(PortalClosureCommon):
             for ticket in tickets:
                 self.resolve_as_agent(ticket)
         with freeze_time("2026-03-10 10:00:00"):
-            self.run_cron("model._close_unconfirmed_resolved(datetime.datetime.now(), batch_size=2)")
+            self.run_cron("model._timer_close_unconfirmed(batch_size=2)")
         self.assertEqual(set(tickets.mapped("state")), {"closed"})
         self.assertEqual(set(tickets.mapped("customer_confirmation")), {"none"})
 
 
 @tagged("post_install", "-at_install")
-class TestPortalAutoCloseConcurrency(TransactionCase):
+class TestPortalAutoCloseConcurrency(CommittedDataCase):
     """Two workers closing unconfirmed tickets at once, on committed data with two real cursors."""
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+
+        def create(env):
             team = env["helpdesk.team"].create({"name": "Auto-close team", "auto_close_days": 1, "use_rating": False})
             partner = env["res.partner"].create({"name": "Silent customer", "email": "silent@example.com"})
             ticket = env["helpdesk.ticket"].create({"name": "Resolved", "team_id": team.id, "partner_id": partner.id})
@@ -347,42 +327,32 @@ class TestPortalAutoCloseConcurrency(TransactionCase):
                 }
             )
             ticket.resolved_date = fields.Datetime.now() - timedelta(days=2)
-            self.ids = {"team": team.id, "partner": partner.id, "ticket": ticket.id}
-        self.addCleanup(self._cleanup)
+            return {"team": team, "partner": partner, "ticket": ticket}
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["helpdesk.ticket"].browse(self.ids["ticket"]).unlink()
-            env["helpdesk.team"].browse(self.ids["team"]).unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
+        self.commit_records(create)
 
     def closing_notes(self):
-        with self.registry.cursor() as cr:
-            ticket = api.Environment(cr, SUPERUSER_ID, {})["helpdesk.ticket"].browse(self.ids["ticket"])
+        with self.worker() as env:
+            ticket = env["helpdesk.ticket"].browse(self.ids["ticket"])
             return len(ticket.message_ids.filtered(lambda m: "Closed without confirmation" in (m.body or "")))
 
     def test_worker_with_an_older_snapshot_does_not_close_twice(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
-            now = fields.Datetime.now()
+        now = fields.Datetime.now()
+        with self.worker() as env1, self.worker() as env2:
             # Worker 2's transaction takes its snapshot before worker 1 commits.
             self.assertEqual(env2["helpdesk.ticket"].browse(self.ids["ticket"]).state, "resolved")
-            self.assertTrue(env1["helpdesk.team"]._close_unconfirmed_resolved(now))  # commits its batch
-            self.assertTrue(env2["helpdesk.team"]._close_unconfirmed_resolved(now))
+            self.assertTrue(env1["helpdesk.ticket"]._timer_close_unconfirmed(now))  # commits its batch
+            self.assertTrue(env2["helpdesk.ticket"]._timer_close_unconfirmed(now))
         self.assertEqual(self.closing_notes(), 1)
 
     def test_rows_held_by_another_worker_are_skipped(self):
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            env1, env2 = api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
+        with self.worker() as env1, self.worker() as env2:
             self.assertTrue(env1["helpdesk.ticket"].browse(self.ids["ticket"]).try_lock_for_update())
-            self.assertTrue(env2["helpdesk.team"]._close_unconfirmed_resolved(fields.Datetime.now()))
-            cr2.commit()
+            self.assertTrue(env2["helpdesk.ticket"]._timer_close_unconfirmed(fields.Datetime.now()))
             self.assertEqual(self.closing_notes(), 0, "worker 2 skipped the ticket worker 1 holds")
-            cr1.rollback()
-        with self.registry.cursor() as cr3:
-            env3 = api.Environment(cr3, SUPERUSER_ID, {})
-            self.assertTrue(env3["helpdesk.team"]._close_unconfirmed_resolved(fields.Datetime.now()))
+            env1.cr.rollback()
+        with self.worker() as env3:
+            self.assertTrue(env3["helpdesk.ticket"]._timer_close_unconfirmed(fields.Datetime.now()))
         self.assertEqual(self.closing_notes(), 1)
 
 

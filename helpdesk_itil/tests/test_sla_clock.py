@@ -348,18 +348,37 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertFalse(ticket.sla_ids.filtered(lambda line: not line.settled_date))
 
     def test_cancel_settles_once(self):
+        """Cancelling a ticket withdraws its promises: a promise already broken stays failed,
+        the others are cancelled (never reached: nothing was delivered)."""
         self.make_policy(name="Response 1h", metric="first_response", target_hours=1)
         ticket = self.create_at(at(0, 9))
         self.move(ticket, self.stage_cancelled, at(0, 12))
         self.assertEqual(
             sorted(ticket.sla_ids.mapped(lambda line: (line.metric, line.status))),
-            [("first_response", "failed"), ("resolution", "reached")],
+            [("first_response", "failed"), ("resolution", "cancelled")],
         )
+        self.assertFalse(self.line(ticket, settled=True).reached_date)
         settled = ticket.sla_ids.read(["status", "settled_date", "used_hours"])
         with freeze_time(at(2, 9)):
             ticket.sudo().write({"tag_ids": [(0, 0, {"name": "late"})]})
             self.agent_reply(ticket)
         self.assertEqual(ticket.sla_ids.read(["status", "settled_date", "used_hours"]), settled)
+
+    def test_cancel_before_any_reply_counts_nothing_as_met(self):
+        self.make_policy(name="Response 2h", metric="first_response", target_hours=2)
+        ticket = self.create_at(at(0, 9), partner_id=self.contact.id)
+        with freeze_time(at(0, 10)):
+            ticket.stage_id = self.stage_pending  # paused lines are withdrawn too
+        self.move(ticket, self.stage_cancelled, at(0, 10, 30))
+        self.assertEqual(set(ticket.sla_ids.mapped("status")), {"cancelled"})
+        self.assertFalse(ticket.sla_failed)
+        # Customer figures count kept and broken promises only.
+        self.assertEqual(self.contact.helpdesk_sla_settled_count, 0)
+        done = self.create_at(at(1, 9), partner_id=self.contact.id)
+        self.move(done, self.stage_resolved, at(1, 10))
+        self.contact.invalidate_recordset()
+        self.assertEqual(self.contact.helpdesk_sla_settled_count, 2, "only the resolved ticket's lines count")
+        self.assertEqual(self.contact.helpdesk_sla_compliance, 100.0)
 
     def test_reopen_carries_used_time(self):
         ticket = self.create_at(at(0, 9))

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 
+from .common import CommittedDataCase
 from .common_sla import MONDAY, HelpdeskSlaCommon, office_hours
 
 
@@ -22,16 +22,10 @@ class TestSlaWatcher(HelpdeskSlaCommon):
         cls.sla = cls.ticket.sla_ids
 
     def run_watcher(self, when):
-        with freeze_time(when), self.enter_registry_test_mode():
-            self.cron.method_direct_trigger()
+        self.run_cron(when=when)
 
     def logs(self, ticket=None):
         return self.env["helpdesk.escalation.log"].search([("ticket_id", "=", (ticket or self.ticket).id)])
-
-    def test_cron_record(self):
-        self.assertEqual(self.cron.model_id.model, "helpdesk.ticket.sla")
-        self.assertEqual(self.cron.code.strip(), "model._cron_watch()")
-        self.assertEqual((self.cron.interval_number, self.cron.interval_type), (1, "minutes"))
 
     def test_at_risk_then_failed(self):
         self.assertEqual(self.sla.next_check_date, at(0, 12))
@@ -135,57 +129,62 @@ class TestSlaWatcher(HelpdeskSlaCommon):
         self.assertEqual(line.deadline, at(1, 11))
         self.assertEqual(line.escalation_date, at(1, 13))
 
-    def test_lifecycle_timers_run_by_the_same_cron(self):
+    def test_every_ticket_timer_runs_from_the_same_cron(self):
         calls = []
-
-        def fake_timers(model):
-            calls.append(model._name)
-            return True
-
-        self.patch(type(self.env["helpdesk.team"]), "_cron_lifecycle_timers", fake_timers)
+        Ticket = type(self.env["helpdesk.ticket"])
+        timers = (
+            "_timer_sla_watch",
+            "_timer_no_response",
+            "_timer_pending_auto_resolve",
+            "_timer_pending_reminder",
+            "_timer_close_unconfirmed",
+            "_timer_close_recovered_alerts",
+        )
+        for name in timers:
+            self.patch(Ticket, name, lambda model, now, name=name: calls.append((name, now)) or True)
         self.run_watcher(at(0, 10))
-        self.assertEqual(calls, ["helpdesk.team"])
+        self.assertEqual(calls, [(name, at(0, 10)) for name in timers])
 
-    def test_watch_batch_limit(self):
+    def test_watch_batches(self):
         with freeze_time(at(0, 9)):
             tickets = self.env["helpdesk.ticket"].create(
                 [{"name": f"T{i}", "team_id": self.team_a.id} for i in range(4)]
             )
-        Line = self.env["helpdesk.ticket.sla"]
-        seen = []
-        with freeze_time(at(0, 12)):
-            handled, remaining = Line._watch_due_batch(at(0, 12), seen, limit=3)
-            self.assertEqual((len(handled), remaining), (3, 2))
-            handled, remaining = Line._watch_due_batch(at(0, 12), seen, limit=3)
-            self.assertEqual((len(handled), remaining), (2, 0))
-            self.assertEqual(Line._watch_due_batch(at(0, 12), seen, limit=3), (None, 0))
+        self.run_cron("model._timer_sla_watch(batch_size=3)", when=at(0, 12))
         self.assertEqual(set((tickets | self.ticket).sla_ids.mapped("status")), {"at_risk"})
+        progress = self.env["ir.cron.progress"].search([("cron_id.code", "like", "batch_size=3")])
+        self.assertEqual(progress.done, 5, "5 tickets, in two committed batches")
 
     def test_watcher_queries_do_not_grow_with_lines(self):
         """One watcher batch costs the same number of queries for 2 or 8 due lines."""
         Line = self.env["helpdesk.ticket.sla"]
+        Ticket = self.env["helpdesk.ticket"]
+
+        def watch(now):
+            return Line._watch_tickets(Ticket.search([("sla_ids", "any", Line._due_domain(now))]), now)
+
         with freeze_time(at(0, 9)):
             self.create_ticket(name="Second")
         with freeze_time(at(0, 12)):
-            small = self.count_queries(lambda: Line._watch_due_batch(at(0, 12), []))
+            small = self.count_queries(lambda: watch(at(0, 12)))
         with freeze_time(at(0, 13)):
-            Line._watch_due_batch(at(0, 13), [])
+            watch(at(0, 13))
         with freeze_time(at(2, 9)):
             self.env["helpdesk.ticket"].create([{"name": f"T{i}", "team_id": self.team_a.id} for i in range(8)])
         with freeze_time(at(2, 12)):
-            big = self.count_queries(lambda: Line._watch_due_batch(at(2, 12), []))
+            big = self.count_queries(lambda: watch(at(2, 12)))
         self.assertEqual(Line.search_count([("status", "=", "at_risk")]), 8)
         self.assertEqual(small, big)
 
 
 @tagged("post_install", "-at_install")
-class TestSlaWatcherConcurrency(TransactionCase):
-    """Two workers on committed data: a due line is handled, and escalated, once."""
+class TestSlaWatcherConcurrency(CommittedDataCase):
+    """Workers of the SLA watcher on committed data: a due ticket is handled, and escalated, once."""
 
     def setUp(self):
         super().setUp()
-        with freeze_time(at(0, 9)), self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+
+        def create(env):
             calendar = env["resource.calendar"].create(
                 {"name": "Concurrency office", "tz": "UTC", "attendance_ids": office_hours()}
             )
@@ -194,61 +193,35 @@ class TestSlaWatcherConcurrency(TransactionCase):
                 {"name": "Concurrency 4h", "target_hours": 4, "team_ids": [(6, 0, team.ids)], "sequence": -1}
             )
             rule = env["helpdesk.escalation.rule"].create(
-                {
-                    "name": "Concurrency half",
-                    "trigger": "sla_share",
-                    "share_percent": 50,
-                    "level": 1,
-                    "policy_id": policy.id,
-                }
+                {"name": "Concurrency half", "trigger": "sla_share", "share_percent": 50, "policy_id": policy.id}
             )
-            ticket = env["helpdesk.ticket"].create({"name": "Concurrent", "team_id": team.id})
-            self.assertEqual(ticket.sla_ids.next_check_date, at(0, 11))
-            cr.commit()
-            self.data_ids = {
-                "calendar": calendar.id,
-                "team": team.id,
-                "policy": policy.id,
-                "rule": rule.id,
-                "ticket": ticket.id,
-            }
-        self.addCleanup(self.clean_up)
+            with freeze_time(at(0, 9)):
+                ticket = env["helpdesk.ticket"].create({"name": "Concurrent", "team_id": team.id})
+            return {"calendar": calendar, "team": team, "policy": policy, "rule": rule, "ticket": ticket}
 
-    def clean_up(self):
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            ticket = env["helpdesk.ticket"].browse(self.data_ids["ticket"])
-            env["helpdesk.escalation.log"].search([("ticket_id", "=", ticket.id)]).unlink()
-            ticket.unlink()
-            env["helpdesk.escalation.rule"].browse(self.data_ids["rule"]).unlink()
-            env["helpdesk.sla.policy"].browse(self.data_ids["policy"]).unlink()
-            env["helpdesk.team"].browse(self.data_ids["team"]).unlink()
-            env["resource.calendar"].browse(self.data_ids["calendar"]).unlink()
-            cr.commit()
+        self.commit_records(create)
 
-    def test_two_workers(self):
+    def state(self):
+        with self.worker() as env:
+            ticket = env["helpdesk.ticket"].browse(self.ids["ticket"])
+            return len(ticket.escalation_log_ids), ticket.sla_ids.next_check_date
+
+    def test_held_ticket_is_skipped(self):
         now = at(0, 11)
-        with freeze_time(now), self.env.registry.cursor() as cr1, self.env.registry.cursor() as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
-            seen1, seen2 = [], []
-            handled1, _remaining = env1["helpdesk.ticket.sla"]._watch_due_batch(now, seen1)
-            self.assertEqual(handled1.ticket_id.id, self.data_ids["ticket"])
-            # Worker 2 sees the same due line but worker 1 holds it: skipped.
-            handled2, _remaining = env2["helpdesk.ticket.sla"]._watch_due_batch(now, seen2)
-            self.assertIn(handled1.id, seen2)
-            self.assertFalse(handled2)
-            env2.flush_all()
-            cr2.rollback()
-            env1.flush_all()
-            cr1.commit()
-            # Once worker 1 committed, the line is no longer due.
-            env2.invalidate_all()
-            self.assertEqual(env2["helpdesk.ticket.sla"]._watch_due_batch(now, []), (None, 0))
-            cr2.commit()
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            logs = env["helpdesk.escalation.log"].search([("ticket_id", "=", self.data_ids["ticket"])])
-            self.assertEqual(len(logs), 1)
-            line = env["helpdesk.ticket.sla"].search([("ticket_id", "=", self.data_ids["ticket"])])
-            self.assertEqual(line.next_check_date, at(0, 12))
+        with freeze_time(now), self.worker() as env1, self.worker() as env2:
+            self.assertTrue(env1["helpdesk.ticket"].browse(self.ids["ticket"]).try_lock_for_update())
+            self.assertTrue(env2["helpdesk.ticket"]._timer_sla_watch(now))  # commits its batches
+            self.assertEqual(self.state(), (0, at(0, 11)), "worker 2 skipped the ticket worker 1 holds")
+            env1.cr.rollback()
+        with freeze_time(now), self.worker() as env3:
+            self.assertTrue(env3["helpdesk.ticket"]._timer_sla_watch(now))
+        self.assertEqual(self.state(), (1, at(0, 12)))
+
+    def test_worker_with_an_older_snapshot_does_not_escalate_twice(self):
+        now = at(0, 11)
+        with freeze_time(now), self.worker() as env1, self.worker() as env2:
+            # Worker 2's transaction takes its snapshot before worker 1 commits.
+            self.assertTrue(env2["helpdesk.ticket"].browse(self.ids["ticket"]).sla_ids)
+            self.assertTrue(env1["helpdesk.ticket"]._timer_sla_watch(now))
+            self.assertTrue(env2["helpdesk.ticket"]._timer_sla_watch(now), "a serialization failure ends no run")
+        self.assertEqual(self.state(), (1, at(0, 12)))

@@ -1,4 +1,5 @@
 from . import helpdesk_ticket_escalate
+from . import helpdesk_ticket_close
 from . import helpdesk_alert_source_token
 from . import helpdesk_ticket_conversion_mixin
 from . import helpdesk_ticket_sale_wizard

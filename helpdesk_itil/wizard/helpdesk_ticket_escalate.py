@@ -35,7 +35,8 @@ class HelpdeskTicketEscalate(models.TransientModel):
         readonly=False,
         precompute=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
-        help="Empty with another team: that team's assignment method picks an available member.",
+        help="Empty with another team: that team's assignment method picks an available member "
+        "(nobody on a manual team).",
     )
     reason = fields.Html(help="Why the ticket needs a higher level; required.")
     steps_tried = fields.Text(string="Steps Already Tried")
@@ -70,66 +71,29 @@ class HelpdeskTicketEscalate(models.TransientModel):
         self.ensure_one()
         ticket = self.ticket_id
         self._check_request()
-        reason_text = html2plaintext(self.reason or "").strip()
         attachments = self._check_attachments()
         ticket.check_access("write")
-
-        now = fields.Datetime.now()
-        team_from, user_from, level_from = ticket.team_id, ticket.user_id, ticket.escalation_level
-        user = self.user_id
         notes = []
-        if self.team_id and self.team_id != team_from and not user:
-            user = self.team_id._pick_available_member(now)
-        elif user and self.team_id._users_on_leave(user, now):
-            notes.append(self.env._("%(user)s is on leave.", user=user.name))
-        vals = {"escalation_level": self.level}
-        if self.team_id != team_from:
-            vals["team_id"] = self.team_id.id
-        if user != user_from:
-            vals["user_id"] = user.id
-        # Whoever handled the ticket keeps access to it as a follower.
-        ticket.sudo().message_subscribe(partner_ids=(user_from.partner_id | self.env.user.partner_id).ids)
-        ticket.write(vals)
-
+        if self.user_id and self.team_id._users_on_leave(self.user_id):
+            notes.append(self.env._("%(user)s is on leave.", user=self.user_id.name))
+        # Another team without a chosen assignee: that team's assignment method picks one.
+        user = None if self.team_id != ticket.team_id and not self.user_id else self.user_id
         if attachments:
             attachments.sudo().write({"res_model": ticket._name, "res_id": ticket.id})
-        summary = [
-            self.env._("Level: %(old)s → %(new)s", old=level_from, new=self.level),
-            self.env._("Team: %(old)s → %(new)s", old=team_from.name or "-", new=ticket.team_id.name or "-"),
-            self.env._("Assignee: %(old)s → %(new)s", old=user_from.name or "-", new=ticket.user_id.name or "-"),
-            *notes,
-        ]
-        body = Markup("<p><b>%s</b></p><ul>%s</ul><p><b>%s</b></p>%s") % (
-            self.env._("Escalated by %(user)s", user=self.env.user.name),
-            Markup().join(Markup("<li>%s</li>") % line for line in summary),
-            self.env._("Reason"),
+        details = None
+        if self.steps_tried:
+            details = Markup("<p><b>%s</b></p>%s") % (
+                self.env._("Steps already tried"),
+                plaintext2html(self.steps_tried),
+            )
+        ticket._escalate(
+            self.level,
             self.reason,
-        )
-        if self.steps_tried:
-            body += Markup("<p><b>%s</b></p>%s") % (self.env._("Steps already tried"), plaintext2html(self.steps_tried))
-        ticket.message_post(
-            body=body, subtype_xmlid="mail.mt_note", message_type="comment", attachment_ids=attachments.ids
-        )
-        reason_lines = [reason_text]
-        if self.steps_tried:
-            reason_lines += ["", self.env._("Steps already tried:"), self.steps_tried]
-        if notes:
-            reason_lines += ["", *notes]
-        self.env["helpdesk.escalation.log"].sudo().create(
-            {
-                "ticket_id": ticket.id,
-                "company_id": ticket.company_id.id,
-                "trigger": "manual",
-                "level_from": level_from,
-                "level_to": self.level,
-                "team_from_id": team_from.id,
-                "team_to_id": ticket.team_id.id,
-                "user_from_id": user_from.id,
-                "user_to_id": ticket.user_id.id,
-                "escalated_by_id": self.env.user.id,
-                "date": now,
-                "reason": "\n".join(reason_lines),
-            }
+            team=self.team_id,
+            user=user,
+            notes=notes,
+            details=details,
+            attachments=attachments,
         )
         return {"type": "ir.actions.act_window_close"}
 

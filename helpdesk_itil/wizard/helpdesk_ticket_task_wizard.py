@@ -42,10 +42,8 @@ class HelpdeskTicketTaskWizard(models.TransientModel):
 
     @api.depends("ticket_id")
     def _compute_date_deadline(self):
-        # The SLA engine may not be installed (yet): no deadline then.
-        has_sla = "sla_deadline" in self.env["helpdesk.ticket"]._fields
         for wizard in self:
-            wizard.date_deadline = wizard.ticket_id.sla_deadline if has_sla else False
+            wizard.date_deadline = wizard.ticket_id.sla_deadline
 
     def _get_document_description(self):
         return self.env._("a field task")

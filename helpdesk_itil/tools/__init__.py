@@ -1,0 +1,1 @@
+# Pure Python of the helpdesk (no ORM): imported by the models, unit-tested without a database.
