@@ -66,14 +66,16 @@ class TestClosureNeedsConfirmation(HelpdeskPortalFixtures, TransactionCase):
     def test_manager_closes_with_a_reason(self):
         self.resolve_as_agent(self.ticket)
         action = self.ticket.with_user(self.manager).action_close_without_confirmation()
-        wizard = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
-        self.assertFalse(wizard.needs_resolution, "the agent's resolution is kept")
-        wizard = wizard.save()
-        with self.assertRaisesRegex(UserError, "Say why"):
+        form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+        self.assertFalse(form.needs_resolution, "the agent's resolution is kept")
+        with self.assertRaises(AssertionError):  # the reason is required in the form...
+            form.save()
+        wizard = self.env["helpdesk.ticket.close"].with_user(self.manager).create({"ticket_id": self.ticket.id})
+        with self.assertRaisesRegex(UserError, "Say why"):  # ...and checked on the server
             wizard.action_close()
         self.assertEqual(self.ticket.state, "resolved")
-        wizard.reason = "<p>The customer confirmed by phone.</p>"
-        wizard.action_close()
+        form.reason = "<p>The customer confirmed by phone.</p>"
+        form.save().action_close()
         self.assertEqual(self.ticket.state, "closed")
         self.assertEqual(self.ticket.customer_confirmation, "none")
         note = self.ticket.message_ids.filtered(lambda m: "without the customer's confirmation" in (m.body or ""))

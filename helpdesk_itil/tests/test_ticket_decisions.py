@@ -225,7 +225,7 @@ class TestTimerBatches(HelpdeskCommon):
             batch.write({"color": 7})
 
         code = f"model._run_timer([('id', 'in', {tickets.ids})], model._timer_test_process, batch_size=2)"
-        with patch.object(type(self.env["helpdesk.ticket"]), "_timer_test_process", process, create=True):
+        with patch.object(type(self.env["helpdesk.ticket"]), "_timer_test_process", staticmethod(process), create=True):
             self.run_cron(code)
         self.assertEqual(handled[1:], [tickets[2:4].ids, tickets[4:].ids])
         self.assertEqual(tickets.mapped("color"), [0, 0, 7, 7, 7], "the failed batch left nothing behind")
