@@ -1,1 +1,2 @@
 from . import alert_payload
+from . import mail_headers
