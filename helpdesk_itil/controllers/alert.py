@@ -19,8 +19,9 @@ import psycopg2
 from odoo import SUPERUSER_ID, http
 from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools.translate import LazyGettext
 
-from ..models.helpdesk_alert_source import AlertPayloadError
+from ..tools.alert_payload import AlertPayloadError
 
 _logger = logging.getLogger(__name__)
 
@@ -84,7 +85,9 @@ class HelpdeskAlertController(http.Controller):
                 else:
                     result = source._process_pipeline(payload)
         except AlertPayloadError as error:
-            return self._reject(env, endpoint, source, error.status, error.message, body)
+            # Payload parsing (tools/alert_payload.py) has no env: its messages are lazy.
+            message = env._(error.message) if isinstance(error.message, LazyGettext) else error.message
+            return self._reject(env, endpoint, source, error.status, message, body)
         except (ValidationError, UserError) as error:
             # The savepoint was rolled back: nothing of this request remains.
             return self._reject(env, endpoint, source, 422, str(error.args[0]), body)

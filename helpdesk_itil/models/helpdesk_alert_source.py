@@ -1,4 +1,3 @@
-import hashlib
 import hmac
 import json
 import logging
@@ -16,40 +15,24 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
+from ..tools.alert_payload import (
+    PAYLOAD_FORMATS,
+    AlertPayloadError,
+    hash_token,
+    parse_alerts,
+    parse_pipeline_payload,
+)
 from .helpdesk_alert_severity import DEFAULT_SEVERITIES
 from .helpdesk_priority_matrix import IMPACTS, URGENCIES
 from .helpdesk_stage import OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 
 TOKEN_PREFIX = "hdk_"
-PAYLOAD_FORMATS = [
-    ("alertmanager", "Prometheus Alertmanager"),
-    ("grafana", "Grafana"),
-    ("generic", "Generic JSON"),
-]
-ALERT_STATUSES = ("firing", "resolved")
-# Grafana legacy alerting `state` → alert status; None: accepted, nothing to do.
-GRAFANA_LEGACY_STATES = {"alerting": "firing", "no_data": "firing", "ok": "resolved", "pending": None, "paused": None}
-PIPELINE_STATUSES = ("success", "failure")
-MAX_FINGERPRINT = 255
 MAX_SUMMARY = 250
 # The scheduled action of ticket timers (helpdesk.ticket._cron_lifecycle): a recovered
 # alert ticket asks it to run at the end of its source's quiet period.
 LIFECYCLE_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_watch"
 # Partial unique index of helpdesk.ticket: one open alert ticket per (source, fingerprint).
 OPEN_ALERT_INDEX = "helpdesk_ticket_alert_open_uniq"
-
-
-class AlertPayloadError(Exception):
-    """A request the alert or pipeline endpoint refuses: HTTP status and message."""
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @contextmanager
@@ -260,195 +243,9 @@ class HelpdeskAlertSource(models.Model):
     # ------------------------------------------------------------------
 
     def _parse_alerts(self, payload):
-        """Validate a payload of the source's format and return normalised alerts.
-
-        Each alert is a dict: fingerprint, status ('firing'/'resolved'), summary,
-        description, severity, labels, annotations, starts_at, ends_at, url, extra
-        (list of (label, value) shown on the ticket). Raises AlertPayloadError (400).
-        """
+        """The payload's alerts, normalised (see tools/alert_payload.py); AlertPayloadError (400)."""
         self.ensure_one()
-        if not isinstance(payload, dict):
-            raise AlertPayloadError(400, self.env._("The payload must be a JSON object."))
-        return getattr(self, f"_parse_{self.payload_format}_payload")(payload)
-
-    def _parse_alertmanager_payload(self, payload):
-        alerts = payload.get("alerts")
-        if not isinstance(alerts, list):
-            raise AlertPayloadError(
-                400,
-                self.env._(
-                    "Not an Alertmanager webhook payload: it has no “alerts” list "
-                    "(this source expects the %(format)s format).",
-                    format=dict(PAYLOAD_FORMATS)[self.payload_format],
-                ),
-            )
-        return [self._parse_labelled_alert(alert, f"alerts[{index}]") for index, alert in enumerate(alerts)]
-
-    def _parse_grafana_payload(self, payload):
-        if isinstance(payload.get("alerts"), list):
-            # Unified alerting (Grafana 8+): Alertmanager-like alerts with a few extra URLs.
-            return [
-                self._parse_labelled_alert(alert, f"alerts[{index}]") for index, alert in enumerate(payload["alerts"])
-            ]
-        if "state" in payload:
-            return self._parse_grafana_legacy_payload(payload)
-        raise AlertPayloadError(
-            400,
-            self.env._(
-                "Not a Grafana alert webhook payload: expected an “alerts” list (unified "
-                "alerting) or a “state” (legacy alerting)."
-            ),
-        )
-
-    def _parse_grafana_legacy_payload(self, payload):
-        state = payload.get("state")
-        if state not in GRAFANA_LEGACY_STATES:
-            raise AlertPayloadError(
-                400,
-                self.env._(
-                    "“state” must be one of %(states)s, got %(state)s.",
-                    states=", ".join(GRAFANA_LEGACY_STATES),
-                    state=json.dumps(state),
-                ),
-            )
-        status = GRAFANA_LEGACY_STATES[state]
-        if status is None:
-            return []
-        tags = self._string_dict(payload.get("tags"), "tags")
-        key = payload.get("ruleId") or payload.get("ruleName") or payload.get("title")
-        if not key or isinstance(key, dict | list):
-            raise AlertPayloadError(400, self.env._("A legacy Grafana alert needs a “ruleId” or a “ruleName”."))
-        matches = payload.get("evalMatches") or []
-        extra = [
-            (str(match.get("metric")), str(match.get("value")))
-            for match in matches
-            if isinstance(match, dict) and match.get("metric") is not None
-        ]
-        return [
-            {
-                "fingerprint": f"grafana-rule-{key}"[:MAX_FINGERPRINT],
-                "status": status,
-                "summary": self._text(payload.get("ruleName") or payload.get("title")),
-                "description": self._text(payload.get("message")),
-                "severity": tags.get(self.severity_label, ""),
-                "labels": tags,
-                "annotations": {},
-                "starts_at": "",
-                "ends_at": "",
-                "url": self._text(payload.get("ruleUrl")),
-                "extra": extra,
-            }
-        ]
-
-    def _parse_generic_payload(self, payload):
-        listed = isinstance(payload.get("alerts"), list)
-        items = payload["alerts"] if listed else [payload]
-        alerts = []
-        for index, item in enumerate(items):
-            where = f"alerts[{index}]" if listed else "payload"
-            if not isinstance(item, dict):
-                raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
-            labels = self._string_dict(item.get("labels"), f"{where}.labels")
-            status = self._check_status(item.get("status"), where)
-            severity = item.get("severity", labels.get(self.severity_label, ""))
-            if not isinstance(severity, str):
-                raise AlertPayloadError(400, self.env._("%(where)s.severity must be a string.", where=where))
-            alerts.append(
-                {
-                    "fingerprint": self._fingerprint(item.get("fingerprint"), labels, where),
-                    "status": status,
-                    "summary": self._text(item.get("summary")),
-                    "description": self._text(item.get("description")),
-                    "severity": severity,
-                    "labels": labels,
-                    "annotations": {},
-                    "starts_at": self._text(item.get("startsAt")),
-                    "ends_at": self._text(item.get("endsAt")),
-                    "url": self._text(item.get("url")),
-                    "extra": [],
-                }
-            )
-        return alerts
-
-    def _parse_labelled_alert(self, alert, where):
-        """One alert of an Alertmanager (v4) or Grafana unified alerting webhook."""
-        if not isinstance(alert, dict):
-            raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
-        labels = self._string_dict(alert.get("labels"), f"{where}.labels")
-        annotations = self._string_dict(alert.get("annotations"), f"{where}.annotations")
-        status = self._check_status(alert.get("status"), where)
-        summary = annotations.get("summary") or annotations.get("title") or labels.get("alertname", "")
-        if summary and labels.get("instance") and labels["instance"] not in summary:
-            summary = self.env._("%(summary)s on %(instance)s", summary=summary, instance=labels["instance"])
-        extra = [
-            (self.env._("Value"), self._text(alert.get("valueString"))),
-            (self.env._("Dashboard"), self._text(alert.get("dashboardURL"))),
-            (self.env._("Panel"), self._text(alert.get("panelURL"))),
-            (self.env._("Silence"), self._text(alert.get("silenceURL"))),
-        ]
-        return {
-            "fingerprint": self._fingerprint(alert.get("fingerprint"), labels, where),
-            "status": status,
-            "summary": summary,
-            "description": annotations.get("description") or annotations.get("message", ""),
-            "severity": labels.get(self.severity_label, ""),
-            "labels": labels,
-            "annotations": annotations,
-            "starts_at": self._text(alert.get("startsAt")),
-            "ends_at": self._text(alert.get("endsAt")),
-            "url": self._text(alert.get("generatorURL")),
-            "extra": [(label, value) for label, value in extra if value],
-        }
-
-    def _check_status(self, status, where):
-        if status not in ALERT_STATUSES:
-            raise AlertPayloadError(
-                400,
-                self.env._(
-                    "%(where)s.status must be “firing” or “resolved”, got %(status)s.",
-                    where=where,
-                    status=json.dumps(status),
-                ),
-            )
-        return status
-
-    def _fingerprint(self, fingerprint, labels, where):
-        """The alert's fingerprint, or one derived from its labels (as Alertmanager does)."""
-        if fingerprint is not None and not isinstance(fingerprint, str | int):
-            raise AlertPayloadError(400, self.env._("%(where)s.fingerprint must be a string.", where=where))
-        fingerprint = str(fingerprint or "").strip()
-        if not fingerprint:
-            if not labels:
-                raise AlertPayloadError(
-                    400,
-                    self.env._(
-                        "%(where)s has neither a “fingerprint” nor “labels” to identify the alert.", where=where
-                    ),
-                )
-            fingerprint = hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
-        if len(fingerprint) > MAX_FINGERPRINT:
-            raise AlertPayloadError(
-                400,
-                self.env._(
-                    "%(where)s.fingerprint is longer than %(max)s characters.", where=where, max=MAX_FINGERPRINT
-                ),
-            )
-        return fingerprint
-
-    def _string_dict(self, value, where):
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise AlertPayloadError(400, self.env._("%(where)s must be a JSON object.", where=where))
-        return {str(key): self._text(val) for key, val in value.items()}
-
-    @api.model
-    def _text(self, value):
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-        return json.dumps(value)
+        return parse_alerts(payload, self.payload_format, self.severity_label)
 
     # ------------------------------------------------------------------
     # Alert payloads: act on tickets
@@ -637,55 +434,13 @@ class HelpdeskAlertSource(models.Model):
         ticket, 409 closed ticket) so that a refused request changes nothing.
         """
         self.ensure_one()
-        strings = self._parse_pipeline_payload(payload)
+        strings = parse_pipeline_payload(payload, [state for state, _label in TICKET_STATES])
         ticket = self._pipeline_ticket(strings["ticket"])
         vals = self._pipeline_stage_values(ticket, strings)
         if vals:
             ticket.write(vals)
         ticket.message_post(body=self._pipeline_message(strings, vals), subtype_xmlid="mail.mt_note")
         return {"ticket": ticket.reference, "state": ticket.state, "stage": ticket.stage_id.name}
-
-    def _parse_pipeline_payload(self, payload):
-        """The payload's fields as stripped strings, checked one by one."""
-        if not isinstance(payload, dict):
-            raise AlertPayloadError(400, self.env._("The payload must be a JSON object."))
-        strings = {}
-        for key in ("ticket", "note", "stage", "build_url", "status", "resolution_note", "closure_code"):
-            value = payload.get(key)
-            if value is not None and not isinstance(value, str):
-                raise AlertPayloadError(400, self.env._("“%(key)s” must be a string.", key=key))
-            strings[key] = (value or "").strip()
-        if not strings["ticket"]:
-            raise AlertPayloadError(400, self.env._("“ticket” is missing: give the ticket reference, e.g. HD-000123."))
-        self._check_choice("status", strings["status"], PIPELINE_STATUSES)
-        self._check_choice("stage", strings["stage"], dict(TICKET_STATES), self.env._("an ITIL state"))
-        if strings["build_url"] and not strings["build_url"].startswith(("http://", "https://")):
-            raise AlertPayloadError(400, self.env._("“build_url” must be an http(s) URL."))
-        if not (strings["note"] or strings["stage"] or strings["status"] or strings["build_url"]):
-            raise AlertPayloadError(
-                400, self.env._("Nothing to do: give at least a note, a stage, a status or a build_url.")
-            )
-        return strings
-
-    def _check_choice(self, key, value, allowed, what=None):
-        if not value or value in allowed:
-            return
-        if what:
-            message = self.env._(
-                "“%(key)s” must be %(what)s, one of %(allowed)s; got %(value)s.",
-                key=key,
-                what=what,
-                allowed=", ".join(allowed),
-                value=json.dumps(value),
-            )
-        else:
-            message = self.env._(
-                "“%(key)s” must be one of %(allowed)s; got %(value)s.",
-                key=key,
-                allowed=", ".join(allowed),
-                value=json.dumps(value),
-            )
-        raise AlertPayloadError(400, message)
 
     def _pipeline_ticket(self, reference):
         """The ticket a pipeline source may update: its company's, and its team's if it has one."""

@@ -1,5 +1,4 @@
 import logging
-import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,9 +11,9 @@ from odoo.fields import Domain
 from odoo.tools import html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
+from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
-from .mail_thread import is_automated_email
 from .res_partner import PRIORITY_BOOST_TIERS
 
 _logger = logging.getLogger(__name__)
@@ -58,21 +57,6 @@ TIMER_BATCH_SIZE = 200
 SLA_WATCH_BATCH_SIZE = 1000
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
-# What opens a forwarded email in a body (Gmail, Outlook, Apple Mail, Thunderbird), then
-# its first "From:" up to the sender's address. Not anchored to lines: the mail gateway's
-# sanitizer may join the header lines.
-FORWARD_MARKER = re.compile(
-    r"-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message\s*:|_{10,}"
-    # Outlook's HTML has no marker in text, only its header block: "From: … Sent: …".
-    r"|(?=\bfrom\W{0,3}:[^@\n]{0,200}@[^\n]{0,200}?\bsent\W{0,3}:)",
-    re.IGNORECASE,
-)
-FORWARD_FROM = re.compile(
-    r"\bfrom\W{0,3}:\W*(?P<name>[^\n@]{0,100}?)[\s<*\"]*(?P<email>[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
-    re.IGNORECASE,
-)
-# A ticket reference in an email subject, e.g. "Re: [HD-000123] VPN drops".
-REFERENCE_PATTERN = re.compile(r"\b[A-Z][A-Z0-9]*-\d{3,}\b", re.IGNORECASE)
 # Channels whose "customer" is a system: no "is your problem solved?" email.
 MACHINE_CHANNELS = ("alert", "pipeline")
 
@@ -934,16 +918,13 @@ class HelpdeskTicket(models.Model):
         """`Name <address>` of the original sender of a forwarded email, from the first
         "From:" line after a forward marker in the body; "" when there is none or when that
         sender is one of our users (an internal email passed on is not a customer's)."""
-        text = html2plaintext(message_dict.get("body") or "")
-        marker = FORWARD_MARKER.search(text)
-        found = marker and FORWARD_FROM.search(text, marker.end())
+        found = forwarded_sender(html2plaintext(message_dict.get("body") or ""))
         if not found:
             return ""
-        email = found.group("email")
+        name, email = found
         sender = self.env["mail.thread"]._partner_find_from_emails_single([email], no_create=True)
         if self._author_role(sender) != "customer":
             return ""
-        name = found.group("name").strip(" \t*\"'<")
         return formataddr((name, email)) if name else email
 
     @api.model
@@ -980,7 +961,7 @@ class HelpdeskTicket(models.Model):
         """The ticket whose reference is in the subject of an email without reply
         headers, when the sender is that ticket's customer or one of its followers (so
         that knowing a reference is not enough to write into someone else's ticket)."""
-        references = {ref.upper() for ref in REFERENCE_PATTERN.findall(message_dict.get("subject") or "")}
+        references = subject_references(message_dict.get("subject"))
         sender = email_normalize(message_dict.get("email_from") or "")
         if not references or not sender:
             return self.browse()

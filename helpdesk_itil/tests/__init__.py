@@ -28,3 +28,5 @@ from . import test_erp_task
 from . import test_erp_invoice
 from . import test_erp_partner
 from . import test_erp_tour
+from . import test_tools_alert_payload
+from . import test_tools_mail_headers

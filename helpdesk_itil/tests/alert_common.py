@@ -36,6 +36,58 @@ def am_payload(*alerts):
     }
 
 
+# Grafana webhooks: unified alerting (Grafana 8+) and legacy alerting.
+GRAFANA_UNIFIED = {
+    "receiver": "helpdesk",
+    "status": "firing",
+    "orgId": 1,
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "High memory usage", "team": "blue", "zone": "us-1", "severity": "warning"},
+            "annotations": {
+                "description": "The system has high memory usage",
+                "runbook_url": "https://myrunbook.com/runbook/1234",
+                "summary": "This alert was triggered for zone us-1",
+            },
+            "startsAt": "2026-11-25T09:51:03.157076+02:00",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "https://grafana.example.com/alerting/1afz29v7z/edit",
+            "fingerprint": "c6eadffa33fcdf37",
+            "silenceURL": "https://grafana.example.com/alerting/silence/new?alertmanager=grafana",
+            "dashboardURL": "",
+            "panelURL": "",
+            "values": {"B": 44.23943737541908, "C": 1},
+            "valueString": "[ var='B' labels={team=blue, zone=us-1} value=44.23943737541908 ]",
+        }
+    ],
+    "groupLabels": {},
+    "commonLabels": {"alertname": "High memory usage", "team": "blue", "zone": "us-1"},
+    "commonAnnotations": {},
+    "externalURL": "https://grafana.example.com/",
+    "version": "1",
+    "groupKey": '{}:{alertname="High memory usage"}',
+    "truncatedAlerts": 0,
+    "title": "[FIRING:1]  (High memory usage blue us-1)",
+    "state": "alerting",
+    "message": "**Firing**",
+}
+
+GRAFANA_LEGACY = {
+    "dashboardId": 1,
+    "evalMatches": [{"value": 1, "metric": "Count", "tags": {}}],
+    "message": "Disk usage above 95%",
+    "orgId": 1,
+    "panelId": 2,
+    "ruleId": 7,
+    "ruleName": "Disk full",
+    "ruleUrl": "http://grafana.example.com/d/hZ7BuVbWz/test-dashboard?viewPanel=2",
+    "state": "alerting",
+    "tags": {"severity": "critical", "host": "db-1"},
+    "title": "[Alerting] Disk full",
+}
+
+
 class HelpdeskAlertHttpCommon(HelpdeskHttpCommon):
     """Alert and pipeline sources with known tokens, and helpers to post to them."""
 

@@ -10,7 +10,6 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.mail.tests.common import MailCase
 
-from ..models.mail_thread import is_automated_email
 from .common import HelpdeskFixtures
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
@@ -518,32 +517,6 @@ class TestMailGateway(HelpdeskMailCommon):
         self.assertFalse(self.new_tickets(before))
         self.assertEqual(ticket.message_ids, messages)
         self.assertEqual(self.contact.message_bounce, 1)
-
-    def test_automated_email_detection(self):
-        def message(**headers):
-            msg = EmailMessage()
-            msg["From"] = headers.pop("From", "someone@acme.example.com")
-            for name, value in headers.items():
-                msg[name.replace("_", "-")] = value
-            return msg
-
-        for headers, expected in (
-            ({}, False),
-            ({"Auto_Submitted": "no"}, False),
-            ({"Auto_Submitted": "auto-replied"}, True),
-            ({"Auto_Submitted": "auto-generated; owner-email=x@y.z"}, True),
-            ({"Precedence": "bulk"}, True),
-            ({"Precedence": "junk"}, True),
-            ({"Precedence": "list"}, True),
-            ({"Precedence": "first-class"}, False),
-            ({"X_Autoreply": "yes"}, True),
-            ({"X_Autorespond": "Out of office"}, True),
-            ({"Return_Path": "<>"}, True),
-            ({"From": "MAILER-DAEMON@mx.acme.example.com"}, True),
-            ({"From": "Mail Delivery <postmaster@acme.example.com>"}, True),
-        ):
-            with self.subTest(headers=headers):
-                self.assertEqual(is_automated_email(message(**headers)), expected)
 
     def test_odoo_loop_detection_stops_a_flood(self):
         self.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 3)
