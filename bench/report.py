@@ -113,11 +113,11 @@ def render(ours, peer, meta):
         key=lambda r: (r["open_tickets"], r["due"]),
     )
     if watch:
-        add("## SLA watcher (ours only): one `helpdesk.ticket.sla._cron_watch()` pass")
+        add("## SLA watcher (ours only): one pass of the scheduled action (`helpdesk.ticket._cron_lifecycle()`)")
         add("")
         add("Open tickets with two running SLA lines each, inserted with SQL; the due lines cross their")
-        add("at-risk date (half) or their deadline (half). Target: under 5 s, queries independent of the")
-        add("number of open tickets.")
+        add("at-risk date (half) or their deadline (half). The pass also runs the lifecycle timers (nothing")
+        add("due for them). Target: under 5 s, queries independent of the number of open tickets.")
         add("")
         add("| open tickets | due lines | time | queries | checked |")
         add("| ---: | ---: | ---: | ---: | --- |")
