@@ -29,8 +29,6 @@
         "data/helpdesk_priority_matrix_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
-        "data/helpdesk_intake_mail_template_data.xml",
-        "data/helpdesk_portal_mail_template_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
