@@ -13,7 +13,10 @@
         "views/helpdesk_ticket_views.xml",
     ],
     "demo": [
-        "demo/helpdesk_livechat_demo.xml",
+        "demo/chatbot_script_demo.xml",
+        "demo/chatbot_script_step_demo.xml",
+        "demo/im_livechat_channel_demo.xml",
+        "demo/im_livechat_channel_rule_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

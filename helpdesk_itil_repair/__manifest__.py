@@ -15,7 +15,12 @@
         "wizard/helpdesk_ticket_repair_wizard_views.xml",
     ],
     "demo": [
-        "demo/helpdesk_itil_repair_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/product_product_demo.xml",
+        "demo/stock_lot_demo.xml",
+        "demo/helpdesk_ticket_demo.xml",
+        "demo/repair_order_demo.xml",
+        "demo/mail_message_demo.xml",
     ],
     "auto_install": True,
     "installable": True,
