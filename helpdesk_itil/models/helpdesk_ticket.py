@@ -1182,11 +1182,35 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return self.sudo().rating_ids.filtered(lambda r: r.consumed and r.partner_id == self.partner_id)[:1]
 
+    # What the customer may do from the portal, given the ticket's state and its team's
+    # settings. Who may act for the customer is the portal controller's question; the
+    # controller, the ticket page and the _portal_* actions below all ask these.
+
+    def _portal_can_confirm(self):
+        """The resolution waits for the customer's confirmation."""
+        self.ensure_one()
+        return self.state == "resolved"
+
+    def _portal_can_reject(self):
+        """The customer may say the resolution did not solve the problem."""
+        self.ensure_one()
+        return self.state == "resolved"
+
+    def _portal_can_cancel(self):
+        """The customer may close the ticket as no longer needed."""
+        self.ensure_one()
+        return not self.is_closed
+
+    def _portal_can_rate(self):
+        """The ticket is closed, its team asks for ratings and the customer has not rated it yet."""
+        self.ensure_one()
+        return self.state == "closed" and self.team_id.use_rating and not self._portal_rating()
+
     def _portal_confirm_resolution(self, partner):
         """The customer confirms the resolution: close the ticket. Runs as sudo after
         the portal checked access; `partner` is who answered."""
         self.ensure_one()
-        if self.state != "resolved":
+        if not self._portal_can_confirm():
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
         stage = self.team_id._get_stage_for_state("closed")
         self.message_post(
@@ -1201,7 +1225,7 @@ class HelpdeskTicket(models.Model):
         """The customer says the problem is not solved: reopen the ticket (a reopen like
         any other), post their comment as theirs, record the rejection."""
         self.ensure_one()
-        if self.state != "resolved":
+        if not self._portal_can_reject():
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
         if not (comment or "").strip():
             raise ValidationError(self.env._("Tell us what is still wrong: the comment is required."))
@@ -1220,7 +1244,7 @@ class HelpdeskTicket(models.Model):
         """The customer no longer needs the ticket: cancel it with the closure code
         "cancelled by customer" and a resolution note written from their reason."""
         self.ensure_one()
-        if self.is_closed:
+        if not self._portal_can_cancel():
             raise UserError(self.env._("%(ticket)s is already closed.", ticket=self.reference))
         if not (reason or "").strip():
             raise ValidationError(self.env._("Tell us why you want to close the ticket: the reason is required."))
@@ -1244,10 +1268,10 @@ class HelpdeskTicket(models.Model):
     def _portal_rate(self, partner, rate, feedback):
         """The customer rates a closed ticket from the portal (once)."""
         self.ensure_one()
-        if self.state != "closed" or not self.team_id.use_rating:
+        if not self._portal_can_rate():
+            if self._portal_rating():
+                raise UserError(self.env._("You already rated %(ticket)s. Thank you!", ticket=self.reference))
             raise UserError(self.env._("%(ticket)s cannot be rated.", ticket=self.reference))
-        if self._portal_rating():
-            raise UserError(self.env._("You already rated %(ticket)s. Thank you!", ticket=self.reference))
         token = self._rating_get_access_token(self.partner_id or partner)
         return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
 
