@@ -244,7 +244,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "followers": ticket_sudo.message_partner_ids,
             "helpdesk_message": self._helpdesk_feedback_messages().get(message),
             "helpdesk_error": self._helpdesk_error_messages().get(error),
-            "attachment_max_mb": request.env["helpdesk.ticket"]._portal_attachment_max_bytes() // (1024 * 1024),
+            "attachment_max_mb": request.env["helpdesk.ticket"]._attachment_max_mb(),
         }
         values = self._get_page_view_values(ticket_sudo, access_token, values, None, False, **kwargs)
         values.update(self._helpdesk_ticket_pager(ticket_sudo, access_token))
@@ -345,9 +345,10 @@ class HelpdeskAttachmentController(AttachmentController):
     @http.route()
     def mail_attachment_upload(self, ufile, thread_id, thread_model, is_pending=False, **kwargs):
         """Customers attach files to tickets through the standard portal chatter; their
-        files are limited in size (system parameter helpdesk_itil.portal_attachment_max_mb)."""
+        files are limited in size (system parameter helpdesk_itil.attachment_max_mb)."""
         if thread_model == "helpdesk.ticket" and not request.env.user._is_internal():
-            max_bytes = request.env["helpdesk.ticket"]._portal_attachment_max_bytes()
+            max_mb = request.env["helpdesk.ticket"]._attachment_max_mb()
+            max_bytes = int(max_mb * 1024 * 1024)
             ufile.stream.seek(0, 2)
             size = ufile.stream.tell()
             ufile.stream.seek(0)
@@ -355,10 +356,11 @@ class HelpdeskAttachmentController(AttachmentController):
                 return request.make_json_response(
                     {
                         "error": request.env._(
-                            "“%(name)s” is too large (%(size).1f MB): files attached to a ticket may be %(max)s MB at most.",
+                            "“%(name)s” is too large (%(size).1f MB): "
+                            "files attached to a ticket may be %(max)s MB at most.",
                             name=ufile.filename,
                             size=size / (1024 * 1024),
-                            max=f"{max_bytes / (1024 * 1024):g}",
+                            max=f"{max_mb:g}",
                         )
                     }
                 )

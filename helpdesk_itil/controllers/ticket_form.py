@@ -6,8 +6,6 @@ is ignored. The ticket is created as superuser on behalf of the visitor, so ever
 is checked here first (and again by `helpdesk.ticket._check_input`).
 """
 
-import logging
-
 from markupsafe import Markup, escape
 
 from odoo import http
@@ -16,10 +14,6 @@ from odoo.http import request
 from odoo.tools import html2plaintext, plaintext2html
 from odoo.tools.mail import email_normalize, formataddr
 
-_logger = logging.getLogger(__name__)
-
-ATTACHMENT_MAX_MB_PARAM = "helpdesk_itil.form_attachment_max_mb"
-DEFAULT_ATTACHMENT_MAX_MB = 10
 SUBJECT_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 128
 ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
@@ -96,15 +90,6 @@ class HelpdeskTicketForm(http.Controller):
             request.env["helpdesk.team"].sudo().search([("company_id", "=", request.env.user.company_id.id)], limit=1)
         )
 
-    def _get_attachment_max_mb(self):
-        value = request.env["ir.config_parameter"].sudo().get_param(ATTACHMENT_MAX_MB_PARAM)
-        try:
-            max_mb = float(value) if value else DEFAULT_ATTACHMENT_MAX_MB
-        except ValueError:
-            _logger.warning("Ignoring %s=%r: not a number", ATTACHMENT_MAX_MB_PARAM, value)
-            max_mb = DEFAULT_ATTACHMENT_MAX_MB
-        return max_mb
-
     def _ticket_form(self, team, category_id, post):
         is_public_form = team is not None
         form_url = request.httprequest.path
@@ -114,7 +99,7 @@ class HelpdeskTicketForm(http.Controller):
         if category_id not in (None, ""):
             category = categories.filtered(lambda c: str(c.id) == str(category_id))
             category_known = bool(category) or str(category_id) == "0"
-        max_mb = self._get_attachment_max_mb()
+        max_mb = request.env["helpdesk.ticket"]._attachment_max_mb()
         render_values = {
             "team": team,
             "is_public_form": is_public_form,

@@ -1,4 +1,5 @@
 import logging
+import math
 import re
 from collections import defaultdict
 
@@ -118,9 +119,10 @@ PORTAL_READABLE_FIELDS = {
     "access_url",
     "message_is_follower",
 }
-# Default size limit of a file a customer attaches in the portal (system parameter
-# helpdesk_itil.portal_attachment_max_mb overrides it).
-PORTAL_ATTACHMENT_MAX_MB = 10
+# Size limit of what a customer attaches: a file in the portal conversation, a web form
+# submission. One system parameter, in MB; see _attachment_max_mb.
+ATTACHMENT_MAX_MB_PARAM = "helpdesk_itil.attachment_max_mb"
+ATTACHMENT_MAX_MB_DEFAULT = 10
 
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
@@ -1153,13 +1155,26 @@ class HelpdeskTicket(models.Model):
     # Customer portal
 
     @api.model
-    def _portal_attachment_max_bytes(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("helpdesk_itil.portal_attachment_max_mb")
+    def _attachment_max_mb(self):
+        """Largest upload a customer may send, in MB (a float: 0.5 is allowed): a file in the
+        portal conversation, all files of a web form submission together."""
+        value = self.env["ir.config_parameter"].sudo().get_param(ATTACHMENT_MAX_MB_PARAM)
+        if not value:
+            return ATTACHMENT_MAX_MB_DEFAULT
         try:
-            max_mb = float(param) if param else PORTAL_ATTACHMENT_MAX_MB
+            max_mb = float(value)
         except ValueError:
-            max_mb = PORTAL_ATTACHMENT_MAX_MB
-        return int(max_mb * 1024 * 1024)
+            max_mb = None
+        # A typo must not close uploads (0, negative) or open them wide (inf, nan).
+        if max_mb is None or not math.isfinite(max_mb) or max_mb <= 0:
+            _logger.warning(
+                "Ignoring %s=%r: not a positive number of MB; using %s MB",
+                ATTACHMENT_MAX_MB_PARAM,
+                value,
+                ATTACHMENT_MAX_MB_DEFAULT,
+            )
+            return ATTACHMENT_MAX_MB_DEFAULT
+        return max_mb
 
     def _portal_sla_promise(self):
         """Earliest deadline of the open ticket's running customer (SLA, not OLA)

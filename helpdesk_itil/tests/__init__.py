@@ -15,6 +15,7 @@ from . import test_ticket_form
 from . import test_api
 from . import test_portal_closure
 from . import test_portal
+from . import test_attachment_limit
 from . import test_portal_tour
 from . import test_alert_endpoint
 from . import test_pipeline_endpoint

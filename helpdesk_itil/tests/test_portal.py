@@ -485,9 +485,10 @@ class TestPortalConversation(PortalHttpCommon):
         self.assertEqual(response.content, b"BOB-PRIVATE-CONTENT")
 
     def test_attachment_size_limit(self):
-        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.portal_attachment_max_mb", "1")
+        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.attachment_max_mb", "1")
         before = self.env["ir.attachment"].search_count([])
         self.authenticate("portal_carla", "portal_carla")
+        self.assertIn("up to 1 MB each", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
         response = self.upload(self.ticket_carla, "huge.log", b"x" * (1024 * 1024 + 1))
         self.assertEqual(response.status_code, 200)
         self.assertIn("is too large", response.json()["error"])
@@ -504,6 +505,12 @@ class TestPortalConversation(PortalHttpCommon):
         self.authenticate("hd_agent", "hd_agent")
         response = self.upload(self.ticket_carla, "huge.log", b"x" * (2 * 1024 * 1024))
         self.assertIn("attachment_id", response.json()["data"])
+        # A fraction of a MB is a valid limit, shown as it is.
+        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.attachment_max_mb", "0.5")
+        self.authenticate("portal_carla", "portal_carla")
+        self.assertIn("up to 0.5 MB each", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
+        response = self.upload(self.ticket_carla, "half.log", b"x" * (600 * 1024))
+        self.assertIn("0.5 MB at most", response.json()["error"])
 
 
 @tagged("post_install", "-at_install")

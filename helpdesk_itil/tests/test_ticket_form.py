@@ -238,7 +238,7 @@ class TestTicketForm(HelpdeskHttpCommon):
         self.assertIn("is-invalid", page)
 
     def test_attachment_size_limit(self):
-        self.env["ir.config_parameter"].set_param("helpdesk_itil.form_attachment_max_mb", "0.01")  # ~10 KB
+        self.env["ir.config_parameter"].set_param("helpdesk_itil.attachment_max_mb", "0.01")  # ~10 KB
         before = self.last_ticket_id()
         files = [
             ("attachments", ("small.txt", b"x" * 4000, "text/plain")),
