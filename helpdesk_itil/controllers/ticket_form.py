@@ -84,12 +84,6 @@ class HelpdeskTicketForm(http.Controller):
             categories = categories.filtered(lambda c: c._get_default_team() == team)
         return categories
 
-    def _get_default_team(self):
-        """Team of a portal request without category (or whose category has no team)."""
-        return (
-            request.env["helpdesk.team"].sudo().search([("company_id", "=", request.env.user.company_id.id)], limit=1)
-        )
-
     def _ticket_form(self, team, category_id, post):
         is_public_form = team is not None
         form_url = request.httprequest.path
@@ -209,15 +203,16 @@ class HelpdeskTicketForm(http.Controller):
 
     def _create_ticket(self, team, category, values, files, is_public_form):
         Ticket = request.env["helpdesk.ticket"].sudo()
-        if not team:
-            team = (category._get_default_team() if category else None) or self._get_default_team()
         vals = {
             "name": values["name"],
             "description": self._build_description(values, category),
             "channel": "web_form" if is_public_form else "portal",
-            "team_id": team.id or False,
             "category_id": category.id or False,
         }
+        # The public form's team; a portal request goes where the ticket's team compute
+        # sends it (the category's team, else the company's default team).
+        if team:
+            vals["team_id"] = team.id
         if is_public_form:
             email_from = formataddr((values["partner_name"], email_normalize(values["email"])))
             vals.update(Ticket._intake_customer_values(email_from, team))

@@ -284,6 +284,14 @@ class HelpdeskTeam(models.Model):
         self.ensure_one()
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
+
+    @api.model
+    def _get_company_default_team(self, company):
+        """The team of a ticket that names none and whose category has none: the company's
+        first active team by sequence. Searched as superuser: routing a ticket does not
+        depend on what its creator may read."""
+        return self.sudo().search(Domain("company_id", "=", company.id), limit=1).sudo(False)
+
     def _get_first_stage(self):
         """The stage new tickets of this team start in."""
         self.ensure_one()

@@ -395,9 +395,22 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("category_id")
     def _compute_team_id(self):
+        """The one rule for every channel (API, mail, portal, forms, chat): a ticket that
+        names no team goes to its category's team, else to its company's default team. A
+        caller that passes team_id=False explicitly keeps a ticket without team."""
+        default_teams = {}
         for ticket in self:
-            if not ticket.team_id and ticket.category_id:
-                ticket.team_id = ticket.category_id._get_default_team()
+            if ticket.team_id:
+                continue
+            team = ticket.category_id._get_default_team() if ticket.category_id else None
+            if not team:
+                # company_id is computed from team_id: while it is being computed it reads
+                # as empty here, and the company it gets is the environment's.
+                company = ticket.company_id or self.env.company
+                if company not in default_teams:
+                    default_teams[company] = self.env["helpdesk.team"]._get_company_default_team(company)
+                team = default_teams[company]
+            ticket.team_id = team
 
     @api.depends("impact", "urgency", "company_id", "partner_id")
     def _compute_priority(self):
