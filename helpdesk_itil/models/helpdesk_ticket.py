@@ -400,9 +400,13 @@ class HelpdeskTicket(models.Model):
         caller that passes team_id=False explicitly keeps a ticket without team."""
         default_teams = {}
         for ticket in self:
-            if ticket.team_id:
+            # A saved ticket keeps its team when its category changes.
+            if ticket.team_id and ticket._origin:
                 continue
             team = ticket.category_id._get_default_team() if ticket.category_id else None
+            # A new ticket in the form, prefilled with the default team, follows its category.
+            if ticket.team_id and not team:
+                continue
             if not team:
                 # company_id is computed from team_id: while it is being computed it reads
                 # as empty here, and the company it gets is the environment's.

@@ -1,4 +1,4 @@
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import HelpdeskCommon
 
@@ -48,6 +48,25 @@ class TestTicketDefaultTeam(HelpdeskCommon):
         self.assertEqual(self.new_ticket(category_id=self.cat_vpn.id).team_id, self.team_a, "the parent's team")
         self.assertEqual(self.new_ticket(category_id=self.cat_other.id).team_id, self.team_b, "no team: the default")
         self.assertEqual(self.new_ticket(category_id=self.cat_network.id, team_id=self.team_b.id).team_id, self.team_b)
+
+    def test_form_prefills_the_default_team_and_follows_the_category(self):
+        form = Form(self.env["helpdesk.ticket"].with_user(self.agent))
+        self.assertEqual(form.team_id, self.team_b, "the company's default team")
+        form.name = "VPN drops"
+        form.category_id = self.cat_vpn
+        self.assertEqual(form.team_id, self.team_a, "the category's team replaces it")
+        form.category_id = self.cat_other
+        self.assertEqual(form.team_id, self.team_a, "a category without team changes nothing")
+        ticket = form.save()
+        self.assertEqual(ticket.team_id, self.team_a)
+        # A saved ticket keeps its team when its category changes.
+        ticket.category_id = self.cat_network
+        ticket.team_id = self.team_b
+        ticket.category_id = self.cat_vpn
+        self.assertEqual(ticket.team_id, self.team_b)
+        with Form(ticket.with_user(self.agent)) as edit:
+            edit.category_id = self.cat_network
+            self.assertEqual(edit.team_id, self.team_b)
 
     def test_each_company_its_own_default_team(self):
         # Given the company, or as a user of that company (the environment's company).
