@@ -1293,7 +1293,10 @@ class HelpdeskTicket(models.Model):
                 "stage_id": stage.id,
                 "closure_code_id": self.env.ref("helpdesk_itil.closure_cancelled_by_customer").id,
                 "resolution_note": Markup("<p>%s</p>%s")
-                % (self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name), reason_html),
+                % (
+                    self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name),
+                    reason_html,
+                ),
             }
         )
 
