@@ -236,17 +236,15 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "priority_labels": self._helpdesk_priority_labels(),
             "sla_promise": ticket_sudo._portal_sla_promise(),
             "can_act": bool(partner),
-            "can_confirm": bool(partner) and ticket_sudo.state == "resolved",
-            "can_close": bool(partner) and not ticket_sudo.is_closed,
-            "can_rate": bool(partner)
-            and ticket_sudo.state == "closed"
-            and ticket_sudo.team_id.use_rating
-            and not rating,
+            "can_confirm": bool(partner) and ticket_sudo._portal_can_confirm(),
+            "can_reject": bool(partner) and ticket_sudo._portal_can_reject(),
+            "can_close": bool(partner) and ticket_sudo._portal_can_cancel(),
+            "can_rate": bool(partner) and ticket_sudo._portal_can_rate(),
             "rating": rating,
             "followers": ticket_sudo.message_partner_ids,
             "helpdesk_message": self._helpdesk_feedback_messages().get(message),
             "helpdesk_error": self._helpdesk_error_messages().get(error),
-            "attachment_max_mb": request.env["helpdesk.ticket"]._portal_attachment_max_bytes() // (1024 * 1024),
+            "attachment_max_mb": request.env["helpdesk.ticket"]._attachment_max_mb(),
         }
         values = self._get_page_view_values(ticket_sudo, access_token, values, None, False, **kwargs)
         values.update(self._helpdesk_ticket_pager(ticket_sudo, access_token))
@@ -296,7 +294,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>/confirm"], type="http", auth="public", methods=["POST"], website=False)
     def portal_ticket_confirm(self, ticket_id, access_token=None, **kw):
         def confirm(ticket_sudo, partner):
-            if ticket_sudo.state != "resolved":
+            if not ticket_sudo._portal_can_confirm():
                 return "wrong_state"
             ticket_sudo._portal_confirm_resolution(partner)
             return None
@@ -306,7 +304,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>/reject"], type="http", auth="public", methods=["POST"], website=False)
     def portal_ticket_reject(self, ticket_id, access_token=None, comment=None, **kw):
         def reject(ticket_sudo, partner):
-            if ticket_sudo.state != "resolved":
+            if not ticket_sudo._portal_can_reject():
                 return "wrong_state"
             if not (comment or "").strip():
                 return "comment_required"
@@ -318,7 +316,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>/close"], type="http", auth="public", methods=["POST"], website=False)
     def portal_ticket_close(self, ticket_id, access_token=None, reason=None, **kw):
         def close(ticket_sudo, partner):
-            if ticket_sudo.is_closed:
+            if not ticket_sudo._portal_can_cancel():
                 return "wrong_state"
             if not (reason or "").strip():
                 return "reason_required"
@@ -330,12 +328,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
     @http.route(["/my/tickets/<int:ticket_id>/rate"], type="http", auth="public", methods=["POST"], website=False)
     def portal_ticket_rate(self, ticket_id, access_token=None, rate=None, feedback=None, **kw):
         def rate_ticket(ticket_sudo, partner):
-            if ticket_sudo.state != "closed" or not ticket_sudo.team_id.use_rating:
-                return "wrong_state"
+            if not ticket_sudo._portal_can_rate():
+                return "already_rated" if ticket_sudo._portal_rating() else "wrong_state"
             if rate not in RATES:
                 return "rate_invalid"
-            if ticket_sudo._portal_rating():
-                return "already_rated"
             try:
                 ticket_sudo._portal_rate(partner, RATES[rate], feedback)
             except (UserError, ValidationError):
@@ -349,9 +345,10 @@ class HelpdeskAttachmentController(AttachmentController):
     @http.route()
     def mail_attachment_upload(self, ufile, thread_id, thread_model, is_pending=False, **kwargs):
         """Customers attach files to tickets through the standard portal chatter; their
-        files are limited in size (system parameter helpdesk_itil.portal_attachment_max_mb)."""
+        files are limited in size (system parameter helpdesk_itil.attachment_max_mb)."""
         if thread_model == "helpdesk.ticket" and not request.env.user._is_internal():
-            max_bytes = request.env["helpdesk.ticket"]._portal_attachment_max_bytes()
+            max_mb = request.env["helpdesk.ticket"]._attachment_max_mb()
+            max_bytes = int(max_mb * 1024 * 1024)
             ufile.stream.seek(0, 2)
             size = ufile.stream.tell()
             ufile.stream.seek(0)
@@ -359,10 +356,11 @@ class HelpdeskAttachmentController(AttachmentController):
                 return request.make_json_response(
                     {
                         "error": request.env._(
-                            "“%(name)s” is too large (%(size).1f MB): files attached to a ticket may be %(max)s MB at most.",
+                            "“%(name)s” is too large (%(size).1f MB): "
+                            "files attached to a ticket may be %(max)s MB at most.",
                             name=ufile.filename,
                             size=size / (1024 * 1024),
-                            max=f"{max_bytes / (1024 * 1024):g}",
+                            max=f"{max_mb:g}",
                         )
                     }
                 )

@@ -6,8 +6,6 @@ is ignored. The ticket is created as superuser on behalf of the visitor, so ever
 is checked here first (and again by `helpdesk.ticket._check_input`).
 """
 
-import logging
-
 from markupsafe import Markup, escape
 
 from odoo import http
@@ -16,10 +14,6 @@ from odoo.http import request
 from odoo.tools import html2plaintext, plaintext2html
 from odoo.tools.mail import email_normalize, formataddr
 
-_logger = logging.getLogger(__name__)
-
-ATTACHMENT_MAX_MB_PARAM = "helpdesk_itil.form_attachment_max_mb"
-DEFAULT_ATTACHMENT_MAX_MB = 10
 SUBJECT_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 128
 ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
@@ -90,21 +84,6 @@ class HelpdeskTicketForm(http.Controller):
             categories = categories.filtered(lambda c: c._get_default_team() == team)
         return categories
 
-    def _get_default_team(self):
-        """Team of a portal request without category (or whose category has no team)."""
-        return (
-            request.env["helpdesk.team"].sudo().search([("company_id", "=", request.env.user.company_id.id)], limit=1)
-        )
-
-    def _get_attachment_max_mb(self):
-        value = request.env["ir.config_parameter"].sudo().get_param(ATTACHMENT_MAX_MB_PARAM)
-        try:
-            max_mb = float(value) if value else DEFAULT_ATTACHMENT_MAX_MB
-        except ValueError:
-            _logger.warning("Ignoring %s=%r: not a number", ATTACHMENT_MAX_MB_PARAM, value)
-            max_mb = DEFAULT_ATTACHMENT_MAX_MB
-        return max_mb
-
     def _ticket_form(self, team, category_id, post):
         is_public_form = team is not None
         form_url = request.httprequest.path
@@ -114,7 +93,7 @@ class HelpdeskTicketForm(http.Controller):
         if category_id not in (None, ""):
             category = categories.filtered(lambda c: str(c.id) == str(category_id))
             category_known = bool(category) or str(category_id) == "0"
-        max_mb = self._get_attachment_max_mb()
+        max_mb = request.env["helpdesk.ticket"]._attachment_max_mb()
         render_values = {
             "team": team,
             "is_public_form": is_public_form,
@@ -224,15 +203,16 @@ class HelpdeskTicketForm(http.Controller):
 
     def _create_ticket(self, team, category, values, files, is_public_form):
         Ticket = request.env["helpdesk.ticket"].sudo()
-        if not team:
-            team = (category._get_default_team() if category else None) or self._get_default_team()
         vals = {
             "name": values["name"],
             "description": self._build_description(values, category),
             "channel": "web_form" if is_public_form else "portal",
-            "team_id": team.id or False,
             "category_id": category.id or False,
         }
+        # The public form's team; a portal request goes where the ticket's team compute
+        # sends it (the category's team, else the company's default team).
+        if team:
+            vals["team_id"] = team.id
         if is_public_form:
             email_from = formataddr((values["partner_name"], email_normalize(values["email"])))
             vals.update(Ticket._intake_customer_values(email_from, team))

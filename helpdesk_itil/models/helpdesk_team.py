@@ -284,6 +284,13 @@ class HelpdeskTeam(models.Model):
         slug = self.env["ir.http"]._slugify(self.name or "") or "team"
         return f"/helpdesk/{slug}-{self.id}/submit"
 
+    @api.model
+    def _get_company_default_team(self, company):
+        """The team of a ticket that names none and whose category has none: the company's
+        first active team by sequence. Searched as superuser: routing a ticket does not
+        depend on what its creator may read."""
+        return self.sudo().search(Domain("company_id", "=", company.id), limit=1).sudo(False)
+
     def _get_stages(self):
         """The stages this team's tickets move through: its own and those shared by every
         team (no team set on the stage); every stage for tickets without a team."""

@@ -1,4 +1,5 @@
 import logging
+import math
 from collections import defaultdict
 from datetime import timedelta
 
@@ -116,9 +117,10 @@ PORTAL_READABLE_FIELDS = {
     "access_url",
     "message_is_follower",
 }
-# Default size limit of a file a customer attaches in the portal (system parameter
-# helpdesk_itil.portal_attachment_max_mb overrides it).
-PORTAL_ATTACHMENT_MAX_MB = 10
+# Size limit of what a customer attaches: a file in the portal conversation, a web form
+# submission. One system parameter, in MB; see _attachment_max_mb.
+ATTACHMENT_MAX_MB_PARAM = "helpdesk_itil.attachment_max_mb"
+ATTACHMENT_MAX_MB_DEFAULT = 10
 
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
@@ -384,9 +386,26 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("category_id")
     def _compute_team_id(self):
+        """The one rule for every channel (API, mail, portal, forms, chat): a ticket that
+        names no team goes to its category's team, else to its company's default team. A
+        caller that passes team_id=False explicitly keeps a ticket without team."""
+        default_teams = {}
         for ticket in self:
-            if not ticket.team_id and ticket.category_id:
-                ticket.team_id = ticket.category_id._get_default_team()
+            # A saved ticket keeps its team when its category changes.
+            if ticket.team_id and ticket._origin:
+                continue
+            team = ticket.category_id._get_default_team() if ticket.category_id else None
+            # A new ticket in the form, prefilled with the default team, follows its category.
+            if ticket.team_id and not team:
+                continue
+            if not team:
+                # company_id is computed from team_id: while it is being computed it reads
+                # as empty here, and the company it gets is the environment's.
+                company = ticket.company_id or self.env.company
+                if company not in default_teams:
+                    default_teams[company] = self.env["helpdesk.team"]._get_company_default_team(company)
+                team = default_teams[company]
+            ticket.team_id = team
 
     @api.depends("impact", "urgency", "company_id", "partner_id")
     def _compute_priority(self):
@@ -1220,13 +1239,26 @@ class HelpdeskTicket(models.Model):
     # Customer portal
 
     @api.model
-    def _portal_attachment_max_bytes(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("helpdesk_itil.portal_attachment_max_mb")
+    def _attachment_max_mb(self):
+        """Largest upload a customer may send, in MB (a float: 0.5 is allowed): a file in the
+        portal conversation, all files of a web form submission together."""
+        value = self.env["ir.config_parameter"].sudo().get_param(ATTACHMENT_MAX_MB_PARAM)
+        if not value:
+            return ATTACHMENT_MAX_MB_DEFAULT
         try:
-            max_mb = float(param) if param else PORTAL_ATTACHMENT_MAX_MB
+            max_mb = float(value)
         except ValueError:
-            max_mb = PORTAL_ATTACHMENT_MAX_MB
-        return int(max_mb * 1024 * 1024)
+            max_mb = None
+        # A typo must not close uploads (0, negative) or open them wide (inf, nan).
+        if max_mb is None or not math.isfinite(max_mb) or max_mb <= 0:
+            _logger.warning(
+                "Ignoring %s=%r: not a positive number of MB; using %s MB",
+                ATTACHMENT_MAX_MB_PARAM,
+                value,
+                ATTACHMENT_MAX_MB_DEFAULT,
+            )
+            return ATTACHMENT_MAX_MB_DEFAULT
+        return max_mb
 
     def _portal_sla_promise(self):
         """Earliest deadline of the open ticket's running customer (SLA, not OLA)
@@ -1249,30 +1281,52 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return self.sudo().rating_ids.filtered(lambda r: r.consumed and r.partner_id == self.partner_id)[:1]
 
+    # What the customer may do from the portal, given the ticket's state and its team's
+    # settings. Who may act for the customer is the portal controller's question; the
+    # controller, the ticket page and the _portal_* actions below all ask these.
+
+    def _portal_can_confirm(self):
+        """The resolution waits for the customer's confirmation."""
+        self.ensure_one()
+        return self.state == "resolved"
+
+    def _portal_can_reject(self):
+        """The customer may say the resolution did not solve the problem."""
+        self.ensure_one()
+        return self.state == "resolved"
+
+    def _portal_can_cancel(self):
+        """The customer may close the ticket as no longer needed."""
+        self.ensure_one()
+        return not self.is_closed
+
+    def _portal_can_rate(self):
+        """The ticket is closed, its team asks for ratings and the customer has not rated it yet."""
+        self.ensure_one()
+        return self.state == "closed" and self.team_id.use_rating and not self._portal_rating()
+
     def _portal_confirm_resolution(self, partner):
         """The customer confirms the resolution: close the ticket. Runs as sudo after
         the portal checked access; `partner` is who answered."""
         self.ensure_one()
-        if self.state != "resolved":
+        if not self._portal_can_confirm():
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
-        stage = self.team_id._get_stage_for_state("closed")
         self.message_post(
             author_id=partner.id,
             body=Markup("<p>%s</p>") % self.env._("Yes, the problem is solved. Thank you!"),
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        self.with_context(helpdesk_closure="customer").write({"stage_id": stage.id, "customer_confirmation": "confirmed"})
+        self.with_context(helpdesk_closure="customer")._set_state("closed", {"customer_confirmation": "confirmed"})
 
     def _portal_reject_resolution(self, partner, comment):
         """The customer says the problem is not solved: reopen the ticket (a reopen like
         any other), post their comment as theirs, record the rejection."""
         self.ensure_one()
-        if self.state != "resolved":
+        if not self._portal_can_reject():
             raise UserError(self.env._("%(ticket)s is not waiting for your confirmation.", ticket=self.reference))
         if not (comment or "").strip():
             raise ValidationError(self.env._("Tell us what is still wrong: the comment is required."))
-        stage = self.team_id._get_stage_for_state("in_progress")
         self.message_post(
             author_id=partner.id,
             body=Markup("<p><strong>%s</strong></p>%s")
@@ -1280,18 +1334,17 @@ class HelpdeskTicket(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        self.with_context(helpdesk_reopened_by=partner.name).write({"stage_id": stage.id})
+        self.with_context(helpdesk_reopened_by=partner.name)._set_state("in_progress")
         self.customer_confirmation = "rejected"
 
     def _portal_cancel(self, partner, reason):
         """The customer no longer needs the ticket: cancel it with the closure code
         "cancelled by customer" and a resolution note written from their reason."""
         self.ensure_one()
-        if self.is_closed:
+        if not self._portal_can_cancel():
             raise UserError(self.env._("%(ticket)s is already closed.", ticket=self.reference))
         if not (reason or "").strip():
             raise ValidationError(self.env._("Tell us why you want to close the ticket: the reason is required."))
-        stage = self.team_id._get_stage_for_state("cancelled")
         reason_html = plaintext2html(reason.strip())
         self.message_post(
             author_id=partner.id,
@@ -1299,9 +1352,9 @@ class HelpdeskTicket(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        self.write(
+        self._set_state(
+            "cancelled",
             {
-                "stage_id": stage.id,
                 "closure_code_id": self.env.ref("helpdesk_itil.closure_cancelled_by_customer").id,
                 "resolution_note": Markup("<p>%s</p>%s")
                 % (
@@ -1314,10 +1367,10 @@ class HelpdeskTicket(models.Model):
     def _portal_rate(self, partner, rate, feedback):
         """The customer rates a closed ticket from the portal (once)."""
         self.ensure_one()
-        if self.state != "closed" or not self.team_id.use_rating:
+        if not self._portal_can_rate():
+            if self._portal_rating():
+                raise UserError(self.env._("You already rated %(ticket)s. Thank you!", ticket=self.reference))
             raise UserError(self.env._("%(ticket)s cannot be rated.", ticket=self.reference))
-        if self._portal_rating():
-            raise UserError(self.env._("You already rated %(ticket)s. Thank you!", ticket=self.reference))
         token = self._rating_get_access_token(self.partner_id or partner)
         return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
 

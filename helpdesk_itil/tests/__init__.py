@@ -18,8 +18,10 @@ from . import test_sla_watcher
 from . import test_mail_gateway
 from . import test_ticket_form
 from . import test_api
+from . import test_ticket_default_team
 from . import test_portal_closure
 from . import test_portal
+from . import test_attachment_limit
 from . import test_portal_tour
 from . import test_alert_endpoint
 from . import test_pipeline_endpoint

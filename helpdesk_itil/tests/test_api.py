@@ -236,6 +236,21 @@ class TestTicketApi(HelpdeskHttpCommon):
         )
         self.assertEqual(response.status_code, 403, response.text)
 
+    def test_create_without_team_goes_to_the_default_team(self):
+        """No team given: the category's team, else the company's first team by sequence;
+        team_id=False keeps a ticket without team."""
+        self.team_b.sequence = 5
+        category = self.env["helpdesk.category"].create({"name": "Billing", "team_id": self.team_a.id})
+
+        def create(**values):
+            payload = {"vals_list": [{"name": "Where is my invoice?", "partner_id": self.contact.id, **values}]}
+            [ticket_id] = self.ok(self.call("helpdesk.ticket", "create", payload))
+            return self.env["helpdesk.ticket"].browse(ticket_id)
+
+        self.assertEqual(create().team_id, self.team_b)
+        self.assertEqual(create(category_id=category.id).team_id, self.team_a)
+        self.assertFalse(create(team_id=False).team_id)
+
     def test_other_company_ticket_is_403_for_an_agent(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
         other_team = self.env["helpdesk.team"].create({"name": "Other desk", "company_id": other_company.id})

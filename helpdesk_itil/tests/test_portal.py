@@ -495,9 +495,10 @@ class TestPortalConversation(PortalHttpCommon):
         self.assertEqual(response.content, b"BOB-PRIVATE-CONTENT")
 
     def test_attachment_size_limit(self):
-        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.portal_attachment_max_mb", "1")
+        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.attachment_max_mb", "1")
         before = self.env["ir.attachment"].search_count([])
         self.authenticate("portal_carla", "portal_carla")
+        self.assertIn("up to 1 MB each", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
         response = self.upload(self.ticket_carla, "huge.log", b"x" * (1024 * 1024 + 1))
         self.assertEqual(response.status_code, 200)
         self.assertIn("is too large", response.json()["error"])
@@ -514,6 +515,12 @@ class TestPortalConversation(PortalHttpCommon):
         self.authenticate("hd_agent", "hd_agent")
         response = self.upload(self.ticket_carla, "huge.log", b"x" * (2 * 1024 * 1024))
         self.assertIn("attachment_id", response.json()["data"])
+        # A fraction of a MB is a valid limit, shown as it is.
+        self.env["ir.config_parameter"].sudo().set_param("helpdesk_itil.attachment_max_mb", "0.5")
+        self.authenticate("portal_carla", "portal_carla")
+        self.assertIn("up to 0.5 MB each", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
+        response = self.upload(self.ticket_carla, "half.log", b"x" * (600 * 1024))
+        self.assertIn("0.5 MB at most", response.json()["error"])
 
 
 @tagged("post_install", "-at_install")
@@ -645,6 +652,36 @@ class TestPortalActions(PortalHttpCommon):
         self.assertNotIn("How did we do?", self.url_open(f"/my/tickets/{self.ticket_carla.id}").text)
         response = self.post(f"/my/tickets/{self.ticket_carla.id}/rate", rate="5")
         self.assertRedirects(response, f"/my/tickets/{self.ticket_carla.id}", error="wrong_state")
+
+    def test_page_and_routes_ask_the_ticket(self):
+        """The buttons and the routes follow the ticket's predicates: when one says no,
+        its button is gone and its route refuses, whatever the state."""
+        self.resolve(self.ticket_carla)
+        self.authenticate("portal_carla", "portal_carla")
+        url = f"/my/tickets/{self.ticket_carla.id}"
+        page = self.url_open(url).text
+        for button in ('name="confirm"', 'name="open_reject"', 'name="open_close"'):
+            self.assertIn(button, page)
+        cases = [
+            ("_portal_can_confirm", "confirm", 'name="confirm"', {}),
+            ("_portal_can_reject", "reject", 'name="open_reject"', {"comment": "Still broken"}),
+            ("_portal_can_cancel", "close", 'name="open_close"', {"reason": "Not needed"}),
+        ]
+        for predicate, route, button, data in cases:
+            with self.subTest(predicate=predicate), patch.object(HelpdeskTicket, predicate, return_value=False):
+                self.assertNotIn(button, self.url_open(url).text)
+                self.assertRedirects(self.post(f"{url}/{route}", **data), url, error="wrong_state")
+        with patch.object(HelpdeskTicket, "_portal_can_confirm", return_value=False):
+            self.assertNotIn("Is your problem solved?", self.url_open(url).text)
+        self.assertEqual(self.ticket_carla.state, "resolved")
+        self.assertEqual(self.ticket_carla.customer_confirmation, "none")
+
+        self.ticket_carla.with_user(self.agent).stage_id = self.stage_closed
+        self.assertIn("How did we do?", self.url_open(url).text)
+        with patch.object(HelpdeskTicket, "_portal_can_rate", return_value=False):
+            self.assertNotIn("How did we do?", self.url_open(url).text)
+            self.assertRedirects(self.post(f"{url}/rate", rate="5"), url, error="wrong_state")
+        self.assertFalse(self.ticket_carla._portal_rating())
 
     def test_get_pages_change_nothing(self):
         self.resolve(self.ticket_carla)

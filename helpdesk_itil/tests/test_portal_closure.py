@@ -1,11 +1,14 @@
 from ast import literal_eval
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.helpdesk_itil.models.helpdesk_ticket import HelpdeskTicket
 
 from .common import CommittedDataCase, HelpdeskPortalFixtures
 
@@ -241,6 +244,62 @@ class TestPortalRatings(PortalClosureCommon):
         )
         with self.assertRaisesRegex(UserError, "already rated"):
             ticket.sudo()._portal_rate(self.contact, 5, "")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPermissions(PortalClosureCommon):
+    """What the customer may do is decided by the ticket: one predicate per action, asked
+    by the portal controller, the ticket page and the _portal_* actions alike."""
+
+    def permissions(self, ticket):
+        ticket = ticket.sudo()
+        return {
+            "confirm": ticket._portal_can_confirm(),
+            "reject": ticket._portal_can_reject(),
+            "cancel": ticket._portal_can_cancel(),
+            "rate": ticket._portal_can_rate(),
+        }
+
+    def test_predicates_follow_state_and_team(self):
+        ticket = self.ticket_carla
+        expect = {"confirm": False, "reject": False, "cancel": True, "rate": False}
+        self.assertEqual(self.permissions(ticket), expect, "new")
+        ticket.with_user(self.agent).stage_id = self.stage_pending
+        self.assertEqual(self.permissions(ticket), expect, "pending")
+        self.resolve_as_agent(ticket)
+        self.assertEqual(self.permissions(ticket), dict(expect, confirm=True, reject=True), "resolved")
+        ticket.with_user(self.agent).stage_id = self.stage_closed
+        closed = {"confirm": False, "reject": False, "cancel": False, "rate": True}
+        self.assertEqual(self.permissions(ticket), closed, "closed")
+        self.team_a.use_rating = False
+        self.assertEqual(self.permissions(ticket), dict(closed, rate=False), "the team does not rate")
+        self.team_a.use_rating = True
+        ticket.sudo()._portal_rate(self.contact, 5, "")
+        self.assertEqual(self.permissions(ticket), dict(closed, rate=False), "rated once")
+        cancelled = self.create_ticket(name="Cancelled", partner_id=self.contact.id)
+        cancelled.sudo()._portal_cancel(self.contact, "Not needed")
+        self.assertEqual(self.permissions(cancelled), dict(closed, rate=False), "cancelled")
+
+    def test_actions_ask_the_predicates(self):
+        """When a predicate says no, its action raises the UserError it always raised,
+        whatever the state: the action does not decide a second time."""
+        resolved = self.ticket_carla.sudo()
+        self.resolve_as_agent(resolved)
+        closed = self.ticket_bob.sudo()
+        self.resolve_as_agent(closed)
+        closed.with_user(self.agent).stage_id = self.stage_closed
+        cases = [
+            ("_portal_can_confirm", lambda: resolved._portal_confirm_resolution(self.contact), "not waiting"),
+            ("_portal_can_reject", lambda: resolved._portal_reject_resolution(self.contact, "x"), "not waiting"),
+            ("_portal_can_cancel", lambda: resolved._portal_cancel(self.contact, "x"), "already closed"),
+            ("_portal_can_rate", lambda: closed._portal_rate(self.contact_bob, 5, ""), "cannot be rated"),
+        ]
+        for predicate, action, message in cases:
+            with self.subTest(predicate=predicate), patch.object(HelpdeskTicket, predicate, return_value=False):
+                with self.assertRaisesRegex(UserError, message):
+                    action()
+        self.assertEqual((resolved.state, closed.state), ("resolved", "closed"))
+        self.assertFalse(closed._portal_rating())
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,6 @@
 import re
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import HelpdeskHttpCommon
 
@@ -238,7 +238,7 @@ class TestTicketForm(HelpdeskHttpCommon):
         self.assertIn("is-invalid", page)
 
     def test_attachment_size_limit(self):
-        self.env["ir.config_parameter"].set_param("helpdesk_itil.form_attachment_max_mb", "0.01")  # ~10 KB
+        self.env["ir.config_parameter"].set_param("helpdesk_itil.attachment_max_mb", "0.01")  # ~10 KB
         before = self.last_ticket_id()
         files = [
             ("attachments", ("small.txt", b"x" * 4000, "text/plain")),
@@ -314,14 +314,26 @@ class TestTicketForm(HelpdeskHttpCommon):
         self.assertIn(f'href="/my/tickets/{ticket.id}"', response.text)
 
     def test_portal_request_without_category_goes_to_the_default_team(self):
-        self.authenticate("hd_portal", "hd_portal")
-        before = self.last_ticket_id()
-        response = self.submit("/my/tickets/new", {"category_id": 0, "name": "Hello", "description": "A question."})
-        self.assertEqual(response.status_code, 200)
-        ticket = self.Ticket.search([("id", ">", before)])
-        default_team = self.env["helpdesk.team"].search([("company_id", "=", self.company.id)], limit=1)
-        self.assertEqual(ticket.team_id, default_team)
-        self.assertFalse(ticket.category_id)
+        """The ticket's own rule: the company's first active team by sequence, for a
+        customer of each company."""
+        self.team_b.sequence = 5
+        company_2 = self.env["res.company"].create({"name": "Second Co"})
+        team_2 = self.env["helpdesk.team"].create({"name": "Second desk", "company_id": company_2.id})
+        new_test_user(
+            self.env,
+            login="hd_portal_2",
+            groups="base.group_portal",
+            company_id=company_2.id,
+            company_ids=[(6, 0, company_2.ids)],
+        )
+        for login, team, company in (("hd_portal", self.team_b, self.company), ("hd_portal_2", team_2, company_2)):
+            self.authenticate(login, login)
+            before = self.last_ticket_id()
+            response = self.submit("/my/tickets/new", {"category_id": 0, "name": "Hello", "description": "A question."})
+            self.assertEqual(response.status_code, 200)
+            ticket = self.Ticket.search([("id", ">", before)])
+            self.assertEqual((ticket.team_id, ticket.company_id), (team, company), login)
+            self.assertFalse(ticket.category_id)
 
     def test_thank_you_page_without_submission(self):
         response = self.url_open("/helpdesk/submitted")

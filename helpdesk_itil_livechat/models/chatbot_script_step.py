@@ -46,12 +46,15 @@ class ChatbotScriptStep(models.Model):
         if self.helpdesk_category_id:
             vals["category_id"] = self.helpdesk_category_id.id
         if self.env.user._is_public():
-            # An anonymous visitor: keep what they typed, do not guess a contact from it.
-            vals.update(
-                partner_name=customer_values["email"] or False,
-                partner_email=customer_values["email"] or False,
-                partner_phone=customer_values["phone"] or False,
-            )
+            # An anonymous visitor is matched like any anonymous sender (email, web form):
+            # the contact with that address, else a new one if the team the ticket goes to
+            # (the step's, else what the ticket's team compute gives) creates contacts, else
+            # name and address kept on the ticket.
+            team = self.env["helpdesk.ticket"].new(vals).team_id
+            customer = self.env["helpdesk.ticket"]._intake_customer_values(customer_values["email"] or "", team)
+            vals.update(customer)
+            if not customer.get("partner_id"):
+                vals["partner_phone"] = customer_values["phone"] or False
         else:
             vals["partner_id"] = self.env.user.partner_id.id
         return vals

@@ -37,6 +37,7 @@ class TestLivechatTicket(BusCase, HttpCase):
                     "message": "What is the problem?",
                 },
                 {"chatbot_script_id": cls.script.id, "step_type": "question_email", "message": "Your email?"},
+                {"chatbot_script_id": cls.script.id, "step_type": "question_phone", "message": "Your phone?"},
                 {
                     "chatbot_script_id": cls.script.id,
                     "step_type": "create_ticket",
@@ -46,7 +47,7 @@ class TestLivechatTicket(BusCase, HttpCase):
                 },
             ]
         )
-        cls.step_problem, cls.step_email, cls.step_ticket = steps[1:]
+        cls.step_problem, cls.step_email, cls.step_phone, cls.step_ticket = steps[1:]
         cls.bot_channel = cls.env["im_livechat.channel"].create(
             {"name": "Bot channel", "rule_ids": [Command.create({"chatbot_script_id": cls.script.id})]}
         )
@@ -66,7 +67,7 @@ class TestLivechatTicket(BusCase, HttpCase):
             self.make_jsonrpc_request("/chatbot/step/validate_email", {"channel_id": channel.id})
         self.make_jsonrpc_request("/chatbot/step/trigger", {"channel_id": channel.id})
 
-    def play_bot(self):
+    def play_bot(self, email="visitor@example.com", phone="+34 611 222 333"):
         data = self.make_jsonrpc_request(
             "/im_livechat/get_session", {"channel_id": self.bot_channel.id, "chatbot_script_id": self.script.id}
         )
@@ -74,11 +75,21 @@ class TestLivechatTicket(BusCase, HttpCase):
         self.assertEqual(channel.chatbot_current_step_id, self.step_problem)
         self.post_and_trigger(channel, "The printer on floor 2 prints blank pages")
         self.assertEqual(channel.chatbot_current_step_id, self.step_email)
-        self.post_and_trigger(channel, "visitor@example.com", email=True)
+        self.post_and_trigger(channel, email, email=True)
+        self.assertEqual(channel.chatbot_current_step_id, self.step_phone)
+        self.post_and_trigger(channel, phone)
         self.assertEqual(channel.chatbot_current_step_id, self.step_ticket)
         return channel
 
+    def contacts_with(self, email):
+        return self.env["res.partner"].with_context(active_test=False).search([("email_normalized", "=", email)])
+
     def test_chatbot_step_files_a_ticket_for_a_public_visitor(self):
+        """An anonymous visitor who gives an email follows the one rule for anonymous
+        senders (email, web form, chatbot): match a contact by normalised email, else create
+        one if the ticket's team creates contacts, else keep name and email on the ticket.
+        This team creates contacts (the default), so the unknown address becomes a contact.
+        (Until the rule was shared, the chatbot never matched nor created a contact.)"""
         channel = self.play_bot()
         ticket = self.chat_tickets()
         self.assertEqual(len(ticket), 1)
@@ -86,9 +97,11 @@ class TestLivechatTicket(BusCase, HttpCase):
         self.assertEqual(ticket.channel, "chat")
         self.assertEqual((ticket.team_id, ticket.category_id), (self.team, self.category))
         self.assertEqual(ticket.origin_channel_id, channel)
-        self.assertFalse(ticket.partner_id, "an anonymous visitor is not matched to a contact")
+        self.assertEqual(ticket.partner_id, self.contacts_with("visitor@example.com"))
+        self.assertEqual(ticket.partner_id.email, "visitor@example.com")
         self.assertEqual(ticket.partner_email, "visitor@example.com")
         self.assertIn("visitor@example.com", html2plaintext(ticket.description))
+        self.assertIn("+34 611 222 333", html2plaintext(ticket.description))
         transcript = ticket.message_ids.filtered(lambda m: "Live chat transcript" in (m.body or ""))
         self.assertEqual(len(transcript), 1)
         self.assertEqual(transcript.subtype_id, self.env.ref("mail.mt_note"))
@@ -97,6 +110,42 @@ class TestLivechatTicket(BusCase, HttpCase):
         for line in ("What is the problem?", "The printer on floor 2 prints blank pages", "visitor@example.com"):
             self.assertIn(line, text)
         self.assertIn("Your ticket is logged.", html2plaintext(channel.message_ids[0].body))
+
+    def test_chatbot_visitor_with_a_known_email_is_that_contact(self):
+        carla = self.env["res.partner"].create({"name": "Carla Known", "email": "carla.known@example.com"})
+        self.play_bot(email="Carla.Known@Example.com")
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.partner_id, carla)
+        self.assertEqual(self.contacts_with("carla.known@example.com"), carla, "no second contact")
+        self.assertIn(carla, ticket.message_partner_ids)
+
+    def test_chatbot_visitor_kept_on_the_ticket_when_the_team_creates_no_contacts(self):
+        # The step names no team: the ticket goes to the category's team, whose setting decides.
+        quiet_team = self.env["helpdesk.team"].create({"name": "Quiet desk", "email_create_partner": False})
+        self.category.team_id = quiet_team
+        self.step_ticket.helpdesk_team_id = False
+        self.play_bot(email="walk.in@example.net")
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.team_id, quiet_team)
+        self.assertFalse(ticket.partner_id)
+        self.assertEqual(
+            (ticket.partner_name, ticket.partner_email, ticket.partner_phone),
+            ("walk.in@example.net", "walk.in@example.net", "+34 611 222 333"),
+        )
+        self.assertFalse(self.contacts_with("walk.in@example.net"))
+
+    def test_chatbot_step_without_team_or_category_follows_the_default_team(self):
+        # Neither the step nor its category names a team: the company's default team decides.
+        quiet_team = self.env["helpdesk.team"].create(
+            {"name": "Quiet desk", "sequence": 1, "email_create_partner": False}
+        )
+        self.step_ticket.write({"helpdesk_team_id": False, "helpdesk_category_id": False})
+        self.play_bot(email="walk.in@example.net")
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.team_id, quiet_team)
+        self.assertFalse(ticket.partner_id)
+        self.assertEqual(ticket.partner_email, "walk.in@example.net")
+        self.assertFalse(self.contacts_with("walk.in@example.net"))
 
     def test_chatbot_step_uses_the_logged_in_customer(self):
         self.authenticate(self.portal_user.login, self.portal_user.login)
