@@ -132,9 +132,17 @@ def stage_scenarios(env, rec, ids, side):
         teams = env["helpdesk.team"].browse(list(ids["teams"].values()))
         teams.send_acknowledgement = True
         env.cr.commit()
-        created_ack = rec.measure("create_100_ack", lambda: Ticket.create([dict(v, reference=False) for v in vals["single"]]), len(vals["single"]))
+        created_ack = rec.measure(
+            "create_100_ack",
+            lambda: Ticket.create([dict(v, reference=False) for v in vals["single"]]),
+            len(vals["single"]),
+        )
         rec.results["checks"]["create_100_ack_sent"] = env["mail.message"].search_count(
-            [("model", "=", "helpdesk.ticket"), ("res_id", "in", created_ack.ids), ("message_type", "=", "auto_comment")]
+            [
+                ("model", "=", "helpdesk.ticket"),
+                ("res_id", "in", created_ack.ids),
+                ("message_type", "=", "auto_comment"),
+            ]
         )
         teams.send_acknowledgement = False
         env.cr.commit()

@@ -38,10 +38,18 @@ class Browser:
         self.profile = tempfile.TemporaryDirectory()
         self.proc = subprocess.Popen(
             [
-                "chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--window-size={WIDTH},{HEIGHT}", "--remote-debugging-port=9333",
-                f"--user-data-dir={self.profile.name}", "about:blank",
+                "chromium",
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--window-size={WIDTH},{HEIGHT}",
+                "--remote-debugging-port=9333",
+                f"--user-data-dir={self.profile.name}",
+                "about:blank",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -75,7 +83,9 @@ def main(base_url, db, user, password, *targets):
     browser = Browser()
     try:
         browser.send("Network.enable")
-        browser.send("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False
+        )
         browser.send("Network.setCookie", name="session_id", value=cookie, domain=urlparse(base_url).hostname, path="/")
         for out, path in zip(targets[::2], targets[1::2], strict=True):
             browser.send("Page.navigate", url=base_url + path)

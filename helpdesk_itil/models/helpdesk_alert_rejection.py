@@ -22,7 +22,6 @@ class HelpdeskAlertRejection(models.Model):
 
     source_id = fields.Many2one(
         "helpdesk.alert.source",
-        string="Source",
         index="btree_not_null",
         ondelete="set null",
         readonly=True,

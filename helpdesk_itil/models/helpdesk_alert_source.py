@@ -91,11 +91,10 @@ class HelpdeskAlertSource(models.Model):
     )
     team_id = fields.Many2one(
         "helpdesk.team",
-        string="Team",
         check_company=True,
         help="Team of the alert tickets. For a pipeline source: only this team's tickets can be updated.",
     )
-    category_id = fields.Many2one("helpdesk.category", string="Category", check_company=True)
+    category_id = fields.Many2one("helpdesk.category", check_company=True)
     type_id = fields.Many2one(
         "helpdesk.ticket.type", string="Ticket Type", default=lambda self: self._default_type_id()
     )

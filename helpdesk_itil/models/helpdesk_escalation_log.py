@@ -17,11 +17,10 @@ class HelpdeskEscalationLog(models.Model):
     _order = "date desc, id desc"
     _rec_name = "ticket_id"
 
-    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, index=True, ondelete="cascade")
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True)
     rule_id = fields.Many2one(
         "helpdesk.escalation.rule",
-        string="Rule",
         index="btree_not_null",
         ondelete="restrict",
         help="Empty for a manual escalation.",
@@ -35,7 +34,6 @@ class HelpdeskEscalationLog(models.Model):
     user_to_id = fields.Many2one("res.users", string="To Assignee", ondelete="set null")
     escalated_by_id = fields.Many2one(
         "res.users",
-        string="Escalated By",
         required=True,
         default=lambda self: self.env.user,
         help="The person who escalated, or the system user for automatic escalations.",

@@ -42,7 +42,6 @@ class HelpdeskEscalationRule(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     team_id = fields.Many2one(
         "helpdesk.team",
-        string="Team",
         index=True,
         ondelete="cascade",
         check_company=True,
@@ -116,7 +115,7 @@ class HelpdeskEscalationRule(models.Model):
         help="Sent (and logged on the ticket) to the template's recipients.",
     )
     activity_type_id = fields.Many2one("mail.activity.type", string="Schedule Activity")
-    activity_summary = fields.Char(string="Activity Summary")
+    activity_summary = fields.Char()
     activity_user_mode = fields.Selection(
         [("assignee", "Assignee"), ("team_leader", "Team Leader")],
         string="Activity For",

@@ -29,7 +29,6 @@ class HelpdeskTeam(models.Model):
     # ERP: where field tasks go, and which finished documents resolve the ticket
     service_project_id = fields.Many2one(
         "project.project",
-        string="Service Project",
         check_company=True,
         help="Project that field tasks made from this team's tickets go to.",
     )

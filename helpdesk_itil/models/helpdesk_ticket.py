@@ -149,7 +149,7 @@ class HelpdeskTicket(models.Model):
     _check_company_auto = True
 
     # Identification
-    reference = fields.Char(string="Reference", readonly=True, copy=False, index=True)
+    reference = fields.Char(readonly=True, copy=False, index=True)
     name = fields.Char(string="Subject", required=True, tracking=True, index="trigram")
     description = fields.Html()
     active = fields.Boolean(default=True)
@@ -180,7 +180,6 @@ class HelpdeskTicket(models.Model):
     # Routing
     team_id = fields.Many2one(
         "helpdesk.team",
-        string="Team",
         tracking=True,
         index=True,
         compute="_compute_team_id",
@@ -196,13 +195,12 @@ class HelpdeskTicket(models.Model):
         index=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
-    category_id = fields.Many2one("helpdesk.category", string="Category", tracking=True, index=True)
-    type_id = fields.Many2one("helpdesk.ticket.type", string="Type", tracking=True, index=True)
+    category_id = fields.Many2one("helpdesk.category", tracking=True, index=True)
+    type_id = fields.Many2one("helpdesk.ticket.type", tracking=True, index=True)
     tag_ids = fields.Many2many("helpdesk.tag", string="Tags")
     channel = fields.Selection(CHANNELS, default="internal", required=True, index=True, tracking=True)
     alert_source_id = fields.Many2one(
         "helpdesk.alert.source",
-        string="Alert Source",
         index="btree_not_null",
         readonly=True,
         copy=False,
@@ -264,12 +262,11 @@ class HelpdeskTicket(models.Model):
         groups=INVOICE_READERS,
         help="Invoices of the sales orders made from this ticket.",
     )
-    invoice_count = fields.Integer(string="Invoice Count", compute="_compute_invoice_count", groups=INVOICE_READERS)
+    invoice_count = fields.Integer(compute="_compute_invoice_count", groups=INVOICE_READERS)
 
     # Lifecycle
     stage_id = fields.Many2one(
         "helpdesk.stage",
-        string="Stage",
         tracking=True,
         index=True,
         ondelete="restrict",
@@ -291,9 +288,7 @@ class HelpdeskTicket(models.Model):
     last_stage_update = fields.Datetime(copy=False, readonly=True, default=fields.Datetime.now)
     reopen_count = fields.Integer(string="Reopened", copy=False, readonly=True)
     resolution_note = fields.Html(copy=False, help="What was done to solve the ticket; required to resolve it.")
-    closure_code_id = fields.Many2one(
-        "helpdesk.closure.code", string="Closure Code", copy=False, tracking=True, index=True
-    )
+    closure_code_id = fields.Many2one("helpdesk.closure.code", copy=False, tracking=True, index=True)
     closure_confirmation = fields.Boolean(related="team_id.closure_confirmation")
     customer_confirmation = fields.Selection(
         CONFIRMATIONS,
@@ -616,7 +611,7 @@ class HelpdeskTicket(models.Model):
                 if not v.get("priority_overridden") and v["priority"] != t._matrix_priority(matrix)
             )
             if overridden:
-                super(HelpdeskTicket, overridden).write({"priority_overridden": True})
+                overridden._write_stamps({"priority_overridden": True})
         tickets._check_resolution_requirements()
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
@@ -671,9 +666,9 @@ class HelpdeskTicket(models.Model):
             for flag in (True, False):
                 tickets = self.filtered(lambda t, flag=flag: overridden[t] is flag)
                 if tickets:
-                    super(HelpdeskTicket, tickets).write({"priority_overridden": flag})
+                    tickets._write_stamps({"priority_overridden": flag})
         if unassigned:
-            super(HelpdeskTicket, unassigned).write({"assign_date": now})
+            unassigned._write_stamps({"assign_date": now})
         if "stage_id" in vals:
             self._apply_state_dates(now)
             if reopened:
@@ -688,6 +683,11 @@ class HelpdeskTicket(models.Model):
         if priority_before is not None or team_before is not None:
             self._retriage(priority_before, team_before)
         return result
+
+    def _write_stamps(self, vals):
+        """Write what the ticket records about itself (dates, counters, flags) without the
+        checks and side effects of write(): those ran for the change that caused it."""
+        return super().write(vals)
 
     def _retriage(self, priority_before, team_before):
         """Reclassification re-runs triage: a ticket moved to a team whose members do not
@@ -811,30 +811,28 @@ class HelpdeskTicket(models.Model):
                 # Closed straight from an open stage: it was resolved at the same moment.
                 unresolved = tickets.filtered(lambda t: not t.resolved_date)
                 if unresolved:
-                    super(HelpdeskTicket, unresolved).write({"resolved_date": now})
+                    unresolved._write_stamps({"resolved_date": now})
             if tickets:
-                super(HelpdeskTicket, tickets).write(values)
+                tickets._write_stamps(values)
         reopened = self.filtered(lambda t: t.state in OPEN_STATES and (t.resolved_date or t.closed_date))
         if reopened:
-            super(HelpdeskTicket, reopened).write({"resolved_date": False, "closed_date": False})
+            reopened._write_stamps({"resolved_date": False, "closed_date": False})
 
     def _stamp_missing_state_dates(self, now):
         """At creation, date tickets born resolved or closed; given dates (imports) are kept."""
         unresolved = self.filtered(lambda t: t.state in RESOLUTION_STATES and not t.resolved_date)
         if unresolved:
-            super(HelpdeskTicket, unresolved).write({"resolved_date": now})
+            unresolved._write_stamps({"resolved_date": now})
         unclosed = self.filtered(lambda t: t.state in FINAL_STATES and not t.closed_date)
         if unclosed:
-            super(HelpdeskTicket, unclosed).write({"closed_date": now})
+            unclosed._write_stamps({"closed_date": now})
 
     def _register_reopen(self, previous_stages):
         # A customer who rejects a resolution in the portal reopens it (maybe with a
         # share link, as the public user): the log names them.
         reopened_by = self.env.context.get("helpdesk_reopened_by") or self.env.user.name
         for ticket in self:
-            super(HelpdeskTicket, ticket).write(
-                {"reopen_count": ticket.reopen_count + 1, "customer_confirmation": "none"}
-            )
+            ticket._write_stamps({"reopen_count": ticket.reopen_count + 1, "customer_confirmation": "none"})
             ticket.message_post(
                 body=self.env._(
                     "Ticket reopened by %(user)s (was %(stage)s).",
@@ -857,7 +855,7 @@ class HelpdeskTicket(models.Model):
         # One write per assignee. No "assigned to you" email per ticket: a burst of alerts
         # would flood the agents; they follow their tickets and see them in "My Tickets".
         for user, tickets in tickets_by_user.items():
-            super(HelpdeskTicket, tickets.with_context(mail_auto_subscribe_no_notify=True)).write(
+            tickets.with_context(mail_auto_subscribe_no_notify=True)._write_stamps(
                 {"user_id": user.id, "assign_date": now}
             )
 
@@ -903,10 +901,10 @@ class HelpdeskTicket(models.Model):
             removed = previous.get(ticket.id, empty) - ticket.related_ticket_ids
             for other in added[ticket].sudo():
                 if ticket not in other.related_ticket_ids:
-                    super(HelpdeskTicket, other).write({"related_ticket_ids": [Command.link(ticket.id)]})
+                    other._write_stamps({"related_ticket_ids": [Command.link(ticket.id)]})
             for other in removed.sudo():
                 if ticket in other.related_ticket_ids:
-                    super(HelpdeskTicket, other).write({"related_ticket_ids": [Command.unlink(ticket.id)]})
+                    other._write_stamps({"related_ticket_ids": [Command.unlink(ticket.id)]})
 
     # ------------------------------------------------------------
     # Intake: mail gateway, acknowledgement
@@ -1190,7 +1188,7 @@ class HelpdeskTicket(models.Model):
             # A new resolution waits for a new answer (an earlier one may have been "rejected").
             answered = self.filtered(lambda t: t.customer_confirmation != "none")
             if answered:
-                super(HelpdeskTicket, answered).write({"customer_confirmation": "none"})
+                answered._write_stamps({"customer_confirmation": "none"})
             self._send_resolution_request()
         elif state == "closed":
             self._send_rating_request()
@@ -1361,7 +1359,7 @@ class HelpdeskTicket(models.Model):
                     self.env._("Cancelled by %(customer)s from the customer portal:", customer=partner.name),
                     reason_html,
                 ),
-            }
+            },
         )
 
     def _portal_rate(self, partner, rate, feedback):
@@ -1374,9 +1372,8 @@ class HelpdeskTicket(models.Model):
         token = self._rating_get_access_token(self.partner_id or partner)
         return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
 
-    @api.model
     def _compute_access_url(self):
-        super()._compute_access_url()
+        # Every ticket has its page: portal.mixin's default ("#") is not needed.
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"
 
@@ -1435,7 +1432,7 @@ class HelpdeskTicket(models.Model):
         if self._is_first_response(message):
             pending = self.filtered(lambda t: not t.first_response_date)
             if pending:
-                super(HelpdeskTicket, pending.sudo()).write({"first_response_date": message.date})
+                pending.sudo()._write_stamps({"first_response_date": message.date})
             # Meets the first-response line and any next-response line awaiting a reply.
             self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
         elif (
@@ -1817,7 +1814,10 @@ class HelpdeskTicket(models.Model):
         )
         Rule = self.env["helpdesk.escalation.rule"].sudo()
         return self._run_timer(
-            domain, lambda tickets: Rule._fire_no_response(tickets, now), order="no_response_escalation_date, id", batch_size=batch_size
+            domain,
+            lambda tickets: Rule._fire_no_response(tickets, now),
+            order="no_response_escalation_date, id",
+            batch_size=batch_size,
         )
 
     @api.model

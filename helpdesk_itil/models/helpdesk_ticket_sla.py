@@ -76,8 +76,8 @@ class HelpdeskTicketSla(models.Model):
     _description = "Helpdesk Ticket SLA"
     _order = "settled_date desc nulls first, deadline, id"
 
-    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, index=True, ondelete="cascade")
-    policy_id = fields.Many2one("helpdesk.sla.policy", string="Policy", required=True, index=True, ondelete="restrict")
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one("helpdesk.sla.policy", required=True, index=True, ondelete="restrict")
     name = fields.Char(related="policy_id.name")
     kind = fields.Selection(SLA_KINDS, required=True)
     metric = fields.Selection(SLA_METRICS, required=True)
@@ -99,7 +99,7 @@ class HelpdeskTicketSla(models.Model):
     settled_date = fields.Datetime(string="Settled On", index=True)
     escalation_date = fields.Datetime(help="When the next escalation rule of this line becomes due.")
     next_check_date = fields.Datetime(help="Next moment the SLA watcher looks at this line.")
-    current_interval_id = fields.Many2one("helpdesk.ticket.sla.interval", string="Current Interval", readonly=True)
+    current_interval_id = fields.Many2one("helpdesk.ticket.sla.interval", readonly=True)
     interval_ids = fields.One2many("helpdesk.ticket.sla.interval", "sla_id", string="Intervals")
 
     # The watcher scans this index; settled and paused lines are not in it.

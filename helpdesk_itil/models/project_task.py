@@ -8,7 +8,6 @@ class ProjectTask(models.Model):
 
     helpdesk_ticket_id = fields.Many2one(
         "helpdesk.ticket",
-        string="Helpdesk Ticket",
         index="btree_not_null",
         copy=False,
         help="Ticket this field task was made from.",

@@ -42,7 +42,7 @@ class HelpdeskErpFixtures(HelpdeskFixtures):
     def open_wizard(self, ticket, method, user):
         """Click the ticket's conversion button as `user`: a Form on the wizard it opens."""
         action = getattr(ticket.with_user(user), method)()
-        return Form(self.env[action["res_model"]].with_user(user).with_context(action["context"]))
+        return Form(self.env[action["res_model"]].with_user(user).with_context(**action["context"]))
 
     def make_quotation(self, ticket=None, user=None, products=(), **wizard_values):
         ticket = ticket or self.ticket

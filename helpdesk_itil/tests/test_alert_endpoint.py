@@ -393,7 +393,7 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
         before = self.snapshot()
 
         def refuse(source, ticket, alert):
-            raise ValidationError("The ticket refuses the note.")
+            raise ValidationError(source.env._("The ticket refuses the note."))
 
         self.patch(self.registry["helpdesk.alert.source"], "_note_alert_repeat", refuse)
         response = self.post_alert(am_payload(am_alert("fp-new"), am_alert("fp-open")))

@@ -203,7 +203,12 @@ class TestTicketApi(HelpdeskHttpCommon):
                 self.assertIn(message, response.json()["message"])
 
     def test_foreign_ticket_is_403(self):
-        # A helpdesk user of team A works team A's tickets only.
+        # A helpdesk user of team A works team A's tickets only: a search lists none of the others.
+        response = self.call(
+            "helpdesk.ticket", "search_read", {"domain": [], "fields": ["name"]}, headers=self.headers_user_a
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertNotIn("Team B ticket", [row["name"] for row in response.json()])
         for method, payload in (
             ("read", {"ids": [self.ticket_b.id], "fields": ["name"]}),
             ("write", {"ids": [self.ticket_b.id], "vals": {"name": "hijacked"}}),

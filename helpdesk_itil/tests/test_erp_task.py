@@ -1,4 +1,3 @@
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 

@@ -21,7 +21,7 @@ class TestEscalationWizard(EscalationCommon):
         action = self.ticket.with_user(self.user_a).action_escalate()
         self.assertEqual(action["res_model"], "helpdesk.ticket.escalate")
         self.assertEqual(action["context"], {"default_ticket_id": self.ticket.id})
-        form = Form(self.env["helpdesk.ticket.escalate"].with_user(self.user_a).with_context(action["context"]))
+        form = Form(self.env["helpdesk.ticket.escalate"].with_user(self.user_a).with_context(**action["context"]))
         self.assertEqual(form.level, 1)
         self.assertEqual(form.team_id, self.team_a)
         self.assertEqual(form.user_id, self.user_a2)

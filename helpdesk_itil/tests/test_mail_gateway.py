@@ -304,8 +304,7 @@ class TestMailGateway(HelpdeskMailCommon):
         ticket = self.agent_forward("<p>No forward here, my own laptop is broken.</p>")
         self.assertEqual(ticket.partner_id, self.user_a.partner_id)
         internal = (
-            "---------- Forwarded message ---------<br>"
-            f"From: Bob &lt;{self.user_a2.email}&gt;<br>Subject: printer<br>"
+            f"---------- Forwarded message ---------<br>From: Bob &lt;{self.user_a2.email}&gt;<br>Subject: printer<br>"
         )
         ticket = self.agent_forward(internal)
         self.assertEqual(ticket.partner_id, self.user_a.partner_id, "an internal email passed on is not a customer's")

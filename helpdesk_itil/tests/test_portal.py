@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, JsonRpcException, freeze_time, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.helpdesk_itil.models.helpdesk_ticket import HelpdeskTicket
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .common import HelpdeskPortalFixtures

@@ -66,7 +66,7 @@ class TestClosureNeedsConfirmation(HelpdeskPortalFixtures, TransactionCase):
     def test_manager_closes_with_a_reason(self):
         self.resolve_as_agent(self.ticket)
         action = self.ticket.with_user(self.manager).action_close_without_confirmation()
-        form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"]))
         self.assertFalse(form.needs_resolution, "the agent's resolution is kept")
         with self.assertRaises(AssertionError):  # the reason is required in the form...
             form.save()

@@ -65,11 +65,21 @@ class TestTicketLifecycle(HelpdeskCommon):
                 {"name": "Employee", "team_id": self.team_a.id, "partner_id": employee.id},
             ]
         )
-        follower = Followers.search([("res_id", "=", portal_contact.id), ("res_model", "=", "helpdesk.ticket"),
-                                     ("partner_id", "=", self.contact.id)])
+        follower = Followers.search(
+            [
+                ("res_id", "=", portal_contact.id),
+                ("res_model", "=", "helpdesk.ticket"),
+                ("partner_id", "=", self.contact.id),
+            ]
+        )
         self.assertEqual(follower.subtype_ids, external, "a customer gets no internal subtype")
-        follower = Followers.search([("res_id", "=", ticket_of_employee.id), ("res_model", "=", "helpdesk.ticket"),
-                                     ("partner_id", "=", employee.id)])
+        follower = Followers.search(
+            [
+                ("res_id", "=", ticket_of_employee.id),
+                ("res_model", "=", "helpdesk.ticket"),
+                ("partner_id", "=", employee.id),
+            ]
+        )
         self.assertEqual(follower.subtype_ids, default)
         # Already following (e.g. the creator is the customer): nothing is added twice.
         ticket_of_employee._subscribe_customers()
@@ -77,8 +87,10 @@ class TestTicketLifecycle(HelpdeskCommon):
 
         def batch(size):
             partners = self.env["res.partner"].create([{"name": f"C{i}-{size}"} for i in range(size)])
-            tickets = self.env["helpdesk.ticket"].with_context(tracking_disable=True).create(
-                [{"name": "x", "team_id": self.team_a.id, "partner_id": p.id} for p in partners]
+            tickets = (
+                self.env["helpdesk.ticket"]
+                .with_context(tracking_disable=True)
+                .create([{"name": "x", "team_id": self.team_a.id, "partner_id": p.id} for p in partners])
             )
             self.env.flush_all()
             self.env.invalidate_all()
@@ -124,12 +136,16 @@ class TestTicketLifecycle(HelpdeskCommon):
 
     def test_first_response_ignores_notes_and_customer_messages(self):
         ticket = self.create_ticket(partner_id=self.contact.id)
-        ticket.with_user(self.user_a).message_post(body="internal", message_type="comment", subtype_xmlid="mail.mt_note")
+        ticket.with_user(self.user_a).message_post(
+            body="internal", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         ticket.message_post(
             body="any news?", message_type="comment", subtype_xmlid="mail.mt_comment", author_id=self.contact.id
         )
         self.assertFalse(ticket.first_response_date)
-        ticket.with_user(self.user_a).message_post(body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment")
+        ticket.with_user(self.user_a).message_post(
+            body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         self.assertTrue(ticket.first_response_date)
 
     def test_resolving_requires_note_and_code(self):
@@ -140,7 +156,13 @@ class TestTicketLifecycle(HelpdeskCommon):
         with self.assertRaisesRegex(ValidationError, "Closure Code"):
             ticket.write({"stage_id": self.stage_resolved.id, "resolution_note": "<p>done</p>"})
         with self.assertRaisesRegex(ValidationError, "Resolution Note"):
-            ticket.write({"stage_id": self.stage_closed.id, "resolution_note": "<p> </p>", "closure_code_id": self.code_solved.id})
+            ticket.write(
+                {
+                    "stage_id": self.stage_closed.id,
+                    "resolution_note": "<p> </p>",
+                    "closure_code_id": self.code_solved.id,
+                }
+            )
         self.resolve(ticket)
         self.assertEqual(ticket.state, "resolved")
 
@@ -151,7 +173,9 @@ class TestTicketLifecycle(HelpdeskCommon):
             "closure_code_id": self.code_solved.id,
         }
         with freeze_time("2026-04-01 08:00:00"):
-            imported = self.create_ticket(**values, resolved_date="2025-12-01 10:00:00", closed_date="2025-12-03 10:00:00")
+            imported = self.create_ticket(
+                **values, resolved_date="2025-12-01 10:00:00", closed_date="2025-12-03 10:00:00"
+            )
             fresh = self.create_ticket(**values)
         self.assertEqual(str(imported.resolved_date), "2025-12-01 10:00:00")
         self.assertEqual(str(imported.closed_date), "2025-12-03 10:00:00")

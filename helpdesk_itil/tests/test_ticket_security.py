@@ -1,10 +1,7 @@
-import json
-from datetime import datetime, timedelta
-
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import HelpdeskCommon, HelpdeskHttpCommon
+from .common import HelpdeskCommon
 
 
 @tagged("post_install", "-at_install")
@@ -90,7 +87,10 @@ class TestTicketSecurity(HelpdeskCommon):
             other_ticket.with_user(self.agent).read(["name"])
         self.agent.write({"company_ids": [(4, other_company.id)]})
         visible = (
-            self.env["helpdesk.ticket"].with_user(self.agent).with_context(allowed_company_ids=[self.company.id, other_company.id]).search([])
+            self.env["helpdesk.ticket"]
+            .with_user(self.agent)
+            .with_context(allowed_company_ids=[self.company.id, other_company.id])
+            .search([])
         )
         self.assertIn(other_ticket, visible)
 
@@ -98,46 +98,3 @@ class TestTicketSecurity(HelpdeskCommon):
         self.create_ticket(name="another B", team_id=self.team_b.id)
         self.assertEqual(self.team_b.with_user(self.user_a).open_ticket_count, 0)
         self.assertEqual(self.team_b.with_user(self.user_b).open_ticket_count, 2)
-
-
-@tagged("post_install", "-at_install")
-class TestTicketSecurityHttp(HelpdeskHttpCommon):
-    """Same rules through Odoo's JSON-2 API, with a real HTTP request and API key."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.ticket_a = cls.create_ticket(name="Team A ticket")
-        cls.ticket_b = cls.create_ticket(name="Team B ticket", team_id=cls.team_b.id)
-        key = (
-            cls.env["res.users.apikeys"]
-            .with_user(cls.user_a)
-            ._generate(scope="rpc", name="test", expiration_date=datetime.now() + timedelta(days=1))
-        )
-        cls.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-
-    def json2(self, method, payload):
-        return self.url_open(f"/json/2/helpdesk.ticket/{method}", data=json.dumps(payload), headers=self.headers)
-
-    def test_json2_search_read_lists_only_own_team(self):
-        response = self.json2("search_read", {"domain": [], "fields": ["reference", "name"]})
-        self.assertEqual(response.status_code, 200, response.text)
-        self.assertEqual([row["name"] for row in response.json()], ["Team A ticket"])
-
-    def test_json2_read_foreign_ticket_is_forbidden(self):
-        response = self.json2("read", {"ids": [self.ticket_b.id], "fields": ["name"]})
-        self.assertEqual(response.status_code, 403, response.text)
-        self.assertNotIn("Team B ticket", response.text)
-
-    def test_json2_write_foreign_ticket_is_forbidden(self):
-        response = self.json2("write", {"ids": [self.ticket_b.id], "vals": {"name": "hijacked"}})
-        self.assertEqual(response.status_code, 403, response.text)
-        self.ticket_b.invalidate_recordset()
-        self.assertEqual(self.ticket_b.name, "Team B ticket")
-
-    def test_json2_create_with_bad_input_is_rejected_clearly(self):
-        before = self.env["helpdesk.ticket"].search_count([])
-        response = self.json2("create", {"vals_list": [{"name": "From API", "impact": "huge"}]})
-        self.assertEqual(response.status_code, 422, response.text)
-        self.assertIn("is not a valid Impact", response.json()["message"])
-        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), before)

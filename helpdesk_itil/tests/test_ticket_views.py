@@ -32,12 +32,20 @@ class TestTicketViews(HelpdeskCommon):
 class TestTicketKanbanTour(HelpdeskHttpCommon):
     def test_agent_takes_ticket_from_kanban(self):
         agent = new_test_user(
-            self.env, login="tour_agent", password="tour_agent", groups="helpdesk_itil.group_helpdesk_agent", name="Tour Agent"
+            self.env,
+            login="tour_agent",
+            password="tour_agent",
+            groups="helpdesk_itil.group_helpdesk_agent",
+            name="Tour Agent",
         )
         team = self.env["helpdesk.team"].create({"name": "Tour Team", "member_ids": [(6, 0, agent.ids)]})
         ticket = self.env["helpdesk.ticket"].create(
             {"name": "Mail server down", "team_id": team.id, "impact": "high", "urgency": "high"}
         )
-        self.start_tour("/odoo/action-helpdesk_itil.helpdesk_team_action_overview", "helpdesk_itil_ticket_kanban_tour", login="tour_agent")
+        self.start_tour(
+            "/odoo/action-helpdesk_itil.helpdesk_team_action_overview",
+            "helpdesk_itil_ticket_kanban_tour",
+            login="tour_agent",
+        )
         self.assertEqual(ticket.user_id, agent)
         self.assertEqual(ticket.state, "in_progress")

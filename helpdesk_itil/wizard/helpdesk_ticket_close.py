@@ -11,7 +11,7 @@ class HelpdeskTicketClose(models.TransientModel):
     _name = "helpdesk.ticket.close"
     _description = "Close Ticket Without Confirmation"
 
-    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, ondelete="cascade")
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, ondelete="cascade")
     needs_resolution = fields.Boolean(compute="_compute_needs_resolution")
     reason = fields.Html(
         help="Why the ticket is closed before the customer confirmed it; required, kept on the ticket."
@@ -20,7 +20,7 @@ class HelpdeskTicketClose(models.TransientModel):
         compute="_compute_resolution", store=True, readonly=False, help="What was done, if the ticket has no note yet."
     )
     closure_code_id = fields.Many2one(
-        "helpdesk.closure.code", string="Closure Code", compute="_compute_resolution", store=True, readonly=False
+        "helpdesk.closure.code", compute="_compute_resolution", store=True, readonly=False
     )
 
     @api.depends("ticket_id")

@@ -18,7 +18,7 @@ class HelpdeskTicketConversionMixin(models.AbstractModel):
     _conversion_group = None
     _conversion_ticket_field = "helpdesk_ticket_id"
 
-    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, readonly=True, ondelete="cascade")
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one(related="ticket_id.partner_id", string="Customer")
     company_id = fields.Many2one(related="ticket_id.company_id")
     existing_document_count = fields.Integer(compute="_compute_existing_documents")

@@ -15,7 +15,6 @@ class HelpdeskTicketCreditNoteWizard(models.TransientModel):
     available_invoice_ids = fields.Many2many("account.move", compute="_compute_available_invoice_ids")
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         required=True,
         compute="_compute_invoice_id",
         store=True,

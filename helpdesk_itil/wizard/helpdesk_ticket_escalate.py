@@ -11,7 +11,7 @@ class HelpdeskTicketEscalate(models.TransientModel):
     _name = "helpdesk.ticket.escalate"
     _description = "Escalate Ticket"
 
-    ticket_id = fields.Many2one("helpdesk.ticket", string="Ticket", required=True, ondelete="cascade")
+    ticket_id = fields.Many2one("helpdesk.ticket", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="ticket_id.company_id")
     current_level = fields.Integer(related="ticket_id.escalation_level", string="Current Level")
     level = fields.Integer(
@@ -19,7 +19,6 @@ class HelpdeskTicketEscalate(models.TransientModel):
     )
     team_id = fields.Many2one(
         "helpdesk.team",
-        string="Team",
         compute="_compute_team_id",
         store=True,
         readonly=False,

@@ -9,7 +9,6 @@ class HelpdeskTicketSaleWizardLine(models.TransientModel):
     company_id = fields.Many2one(related="wizard_id.company_id")
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         required=True,
         domain="[('sale_ok', '=', True), '|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )

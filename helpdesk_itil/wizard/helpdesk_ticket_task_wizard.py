@@ -10,7 +10,6 @@ class HelpdeskTicketTaskWizard(models.TransientModel):
 
     project_id = fields.Many2one(
         "project.project",
-        string="Project",
         required=True,
         compute="_compute_project_id",
         store=True,

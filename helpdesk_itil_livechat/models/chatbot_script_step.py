@@ -11,14 +11,12 @@ class ChatbotScriptStep(models.Model):
     )
     helpdesk_team_id = fields.Many2one(
         "helpdesk.team",
-        string="Helpdesk Team",
         index="btree_not_null",
         ondelete="set null",
         help="Team of the tickets created by a 'Create Ticket' step (else the category's team).",
     )
     helpdesk_category_id = fields.Many2one(
         "helpdesk.category",
-        string="Helpdesk Category",
         index="btree_not_null",
         ondelete="set null",
         help="Category of the tickets created by a 'Create Ticket' step.",

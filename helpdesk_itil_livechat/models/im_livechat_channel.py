@@ -6,7 +6,6 @@ class ImLivechatChannel(models.Model):
 
     helpdesk_team_id = fields.Many2one(
         "helpdesk.team",
-        string="Helpdesk Team",
         index="btree_not_null",
         ondelete="set null",
         help="Team of the tickets operators create with /ticket in this channel's conversations.",

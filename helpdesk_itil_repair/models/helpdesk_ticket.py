@@ -9,7 +9,6 @@ class HelpdeskTicket(models.Model):
 
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         tracking=True,
         index="btree_not_null",
         domain="[('type', '=', 'consu'), '|', ('company_id', '=', False), ('company_id', '=', company_id)]",

@@ -6,7 +6,6 @@ class RepairOrder(models.Model):
 
     helpdesk_ticket_id = fields.Many2one(
         "helpdesk.ticket",
-        string="Helpdesk Ticket",
         index="btree_not_null",
         copy=False,
         help="Ticket this repair order was made from.",
