@@ -410,6 +410,17 @@ class HelpdeskTicket(models.Model):
                 continue
             ticket.priority = ticket._matrix_priority(matrix)
 
+    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None):
+        """The priority proposed for the ticket: the impact × urgency cell, one level higher
+        for customers of a gold or platinum tier. `impact`, `urgency` and `partner` stand
+        for values about to be written."""
+        company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
+        priority = company_map[(impact or self.impact or "medium", urgency or self.urgency or "medium")]
+        partner = self.partner_id if partner is None else partner
+        if partner.commercial_partner_id.helpdesk_tier in PRIORITY_BOOST_TIERS:
+            priority = str(max(int(priority) - 1, int(PRIORITIES[0][0])))
+        return priority
+
     @api.depends("priority")
     def _compute_is_urgent(self):
         for ticket in self:
@@ -456,6 +467,13 @@ class HelpdeskTicket(models.Model):
                 if not ticket.stage_id or ticket.stage_id not in stages:
                     ticket.stage_id = first
 
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        team_id = self.env.context.get("default_team_id")
+        if team_id:
+            return self.env["helpdesk.team"].browse(team_id).stage_ids | stages
+        return stages.search([]) | stages
+
     @api.depends("state")
     def _compute_is_closed(self):
         for ticket in self:
@@ -496,23 +514,15 @@ class HelpdeskTicket(models.Model):
             ticket.sla_status = min(statuses, key=rank.get) if statuses else False
             ticket.sla_failed = "failed" in ticket.sla_ids.mapped("status")
 
-    @api.model
-    def _read_group_stage_ids(self, stages, domain):
-        team_id = self.env.context.get("default_team_id")
-        if team_id:
-            return self.env["helpdesk.team"].browse(team_id).stage_ids | stages
-        return stages.search([]) | stages
+    def _compute_access_url(self):
+        # Every ticket has its page: portal.mixin's default ("#") is not needed.
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
 
-    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None):
-        """The priority proposed for the ticket: the impact × urgency cell, one level higher
-        for customers of a gold or platinum tier. `impact`, `urgency` and `partner` stand
-        for values about to be written."""
-        company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
-        priority = company_map[(impact or self.impact or "medium", urgency or self.urgency or "medium")]
-        partner = self.partner_id if partner is None else partner
-        if partner.commercial_partner_id.helpdesk_tier in PRIORITY_BOOST_TIERS:
-            priority = str(max(int(priority) - 1, int(PRIORITIES[0][0])))
-        return priority
+    @api.depends("reference", "name")
+    def _compute_display_name(self):
+        for ticket in self:
+            ticket.display_name = f"{ticket.reference} - {ticket.name}" if ticket.reference else ticket.name
 
     @api.constrains("invoice_ids")
     def _check_invoice_ids(self):
@@ -540,55 +550,9 @@ class HelpdeskTicket(models.Model):
             if ticket in ticket.related_ticket_ids:
                 raise ValidationError(self.env._("A ticket cannot be related to itself."))
 
-    @api.model
-    def _check_input(self, vals_list, creating):
-        """Reject bad values with a message that names the field (forms, API, mail).
-
-        Takes the whole batch so that referenced records are checked with one query per
-        model, not one per ticket and field.
-        """
-        for vals in vals_list:
-            self._check_values(vals, creating)
-        self._check_relations(vals_list)
-
-    @api.model
-    def _check_values(self, vals, creating):
-        unknown = sorted(fname for fname in vals if fname not in self._fields)
-        if unknown:
-            raise ValidationError(
-                self.env._("Tickets have no field %(fields)s.", fields=", ".join(f"“{f}”" for f in unknown))
-            )
-        if creating or "name" in vals:
-            if not (vals.get("name") or "").strip():
-                raise ValidationError(self.env._("A ticket needs a subject."))
-        for fname in ("impact", "urgency", "priority", "channel", "customer_confirmation"):
-            if vals.get(fname) and vals[fname] not in dict(self._fields[fname].selection):
-                field = self._fields[fname]
-                raise ValidationError(
-                    self.env._(
-                        "“%(value)s” is not a valid %(field)s. Use one of: %(allowed)s.",
-                        value=vals[fname],
-                        field=field.string,
-                        allowed=", ".join(key for key, _label in field.selection),
-                    )
-                )
-
-    @api.model
-    def _check_relations(self, vals_list):
-        """Referenced records must exist: a clear message instead of a foreign key error."""
-        for fname in CHECKED_RELATIONS:
-            given = [vals[fname] for vals in vals_list if vals.get(fname)]
-            if not given:
-                continue
-            wrong = [value for value in given if not isinstance(value, int)]
-            if not wrong:
-                ids = set(given)
-                found = self.env[self._fields[fname].comodel_name].sudo().browse(ids).exists()
-                wrong = sorted(ids - set(found.ids))
-            if wrong:
-                raise ValidationError(
-                    self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
-                )
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -684,38 +648,60 @@ class HelpdeskTicket(models.Model):
             self._retriage(priority_before, team_before)
         return result
 
-    def _write_stamps(self, vals):
-        """Write what the ticket records about itself (dates, counters, flags) without the
-        checks and side effects of write(): those ran for the change that caused it."""
-        return super().write(vals)
-
-    def _retriage(self, priority_before, team_before):
-        """Reclassification re-runs triage: a ticket moved to a team whose members do not
-        include its assignee is reassigned by that team's method (unassigned on a manual
-        team); a priority raised after creation fires the priority escalation rules (each
-        once per ticket and level). `priority_before`, `team_before`: {ticket id: value}."""
-        if team_before:
-            moved = self.filtered(lambda t: t.team_id != team_before[t.id] and t.user_id not in t.team_id.member_ids)
-            for team, tickets in moved.grouped("team_id").items():
-                users = team._pick_assignees(len(tickets)) if team else [self.env["res.users"]] * len(tickets)
-                for ticket, user in zip(tickets, users, strict=True):
-                    ticket.user_id = user
-        if priority_before:
-            raised = self.filtered(lambda t: t.state in OPEN_STATES and t.priority < (priority_before[t.id] or "9"))
-            if raised:
-                self.env["helpdesk.escalation.rule"]._fire_on_priority(raised)
-
-    def _sync_sla_after_write(self, vals, reopened, now):
-        """Once per batch: new policies start, others are cancelled, clocks pause, resume
-        or settle with the new stage; a reopen starts a new resolution line."""
-        rematch = SLA_MATCH_FIELDS.intersection(vals)
-        if rematch or "stage_id" in vals:
-            self.env["helpdesk.ticket.sla"]._sync_tickets(self, rematch_tickets=self if rematch else reopened, now=now)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
         if self.filtered("is_closed") and not self.env.user.has_group("helpdesk_itil.group_helpdesk_manager"):
             raise UserError(self.env._("Closed tickets are kept for history; only a helpdesk manager can delete them."))
+
+    @api.model
+    def _check_input(self, vals_list, creating):
+        """Reject bad values with a message that names the field (forms, API, mail).
+
+        Takes the whole batch so that referenced records are checked with one query per
+        model, not one per ticket and field.
+        """
+        for vals in vals_list:
+            self._check_values(vals, creating)
+        self._check_relations(vals_list)
+
+    @api.model
+    def _check_values(self, vals, creating):
+        unknown = sorted(fname for fname in vals if fname not in self._fields)
+        if unknown:
+            raise ValidationError(
+                self.env._("Tickets have no field %(fields)s.", fields=", ".join(f"“{f}”" for f in unknown))
+            )
+        if creating or "name" in vals:
+            if not (vals.get("name") or "").strip():
+                raise ValidationError(self.env._("A ticket needs a subject."))
+        for fname in ("impact", "urgency", "priority", "channel", "customer_confirmation"):
+            if vals.get(fname) and vals[fname] not in dict(self._fields[fname].selection):
+                field = self._fields[fname]
+                raise ValidationError(
+                    self.env._(
+                        "“%(value)s” is not a valid %(field)s. Use one of: %(allowed)s.",
+                        value=vals[fname],
+                        field=field.string,
+                        allowed=", ".join(key for key, _label in field.selection),
+                    )
+                )
+
+    @api.model
+    def _check_relations(self, vals_list):
+        """Referenced records must exist: a clear message instead of a foreign key error."""
+        for fname in CHECKED_RELATIONS:
+            given = [vals[fname] for vals in vals_list if vals.get(fname)]
+            if not given:
+                continue
+            wrong = [value for value in given if not isinstance(value, int)]
+            if not wrong:
+                ids = set(given)
+                found = self.env[self._fields[fname].comodel_name].sudo().browse(ids).exists()
+                wrong = sorted(ids - set(found.ids))
+            if wrong:
+                raise ValidationError(
+                    self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
+                )
 
     def _check_closed_lock(self, vals):
         if self.env.su or not LOCKED_WHEN_CLOSED.intersection(vals):
@@ -777,27 +763,33 @@ class HelpdeskTicket(models.Model):
                     )
                 )
 
-    def _set_state(self, state, vals=None, strict=True):
-        """Move the tickets to the stage that stands for ITIL `state` in their team
-        (helpdesk.team._get_stage_for_state), with `vals` in the same write, one write per
-        team. A team without such a stage: a UserError naming it when `strict`, else its
-        tickets stay where they are (logged). Returns the tickets moved."""
-        moved = self.browse()
-        for team, tickets in self.grouped("team_id").items():
-            stage = team._get_stage_for_state(state)
-            if not stage:
-                message = self.env._(
-                    "Team %(team)s has no stage for the state %(state)s: add one to its stages.",
-                    team=team.name or self.env._("(none)"),
-                    state=dict(TICKET_STATES)[state],
-                )
-                if strict:
-                    raise UserError(message)
-                _logger.warning("%s %s stay where they are.", message, ", ".join(tickets.mapped("reference")))
-                continue
-            tickets.write({**(vals or {}), "stage_id": stage.id})
-            moved |= tickets
-        return moved
+    def _write_stamps(self, vals):
+        """Write what the ticket records about itself (dates, counters, flags) without the
+        checks and side effects of write(): those ran for the change that caused it."""
+        return super().write(vals)
+
+    def _retriage(self, priority_before, team_before):
+        """Reclassification re-runs triage: a ticket moved to a team whose members do not
+        include its assignee is reassigned by that team's method (unassigned on a manual
+        team); a priority raised after creation fires the priority escalation rules (each
+        once per ticket and level). `priority_before`, `team_before`: {ticket id: value}."""
+        if team_before:
+            moved = self.filtered(lambda t: t.team_id != team_before[t.id] and t.user_id not in t.team_id.member_ids)
+            for team, tickets in moved.grouped("team_id").items():
+                users = team._pick_assignees(len(tickets)) if team else [self.env["res.users"]] * len(tickets)
+                for ticket, user in zip(tickets, users, strict=True):
+                    ticket.user_id = user
+        if priority_before:
+            raised = self.filtered(lambda t: t.state in OPEN_STATES and t.priority < (priority_before[t.id] or "9"))
+            if raised:
+                self.env["helpdesk.escalation.rule"]._fire_on_priority(raised)
+
+    def _sync_sla_after_write(self, vals, reopened, now):
+        """Once per batch: new policies start, others are cancelled, clocks pause, resume
+        or settle with the new stage; a reopen starts a new resolution line."""
+        rematch = SLA_MATCH_FIELDS.intersection(vals)
+        if rematch or "stage_id" in vals:
+            self.env["helpdesk.ticket.sla"]._sync_tickets(self, rematch_tickets=self if rematch else reopened, now=now)
 
     def _apply_state_dates(self, now):
         """Stamp resolution and closure dates; clear them when a ticket opens again."""
@@ -841,6 +833,17 @@ class HelpdeskTicket(models.Model):
                 ),
                 subtype_xmlid="helpdesk_itil.mt_ticket_reopened",
             )
+
+    def _on_state_entered(self, state):
+        """Side effects of tickets arriving in ITIL `state` (they were in another one)."""
+        if state == "resolved":
+            # A new resolution waits for a new answer (an earlier one may have been "rejected").
+            answered = self.filtered(lambda t: t.customer_confirmation != "none")
+            if answered:
+                answered._write_stamps({"customer_confirmation": "none"})
+            self._send_resolution_request()
+        elif state == "closed":
+            self._send_rating_request()
 
     def _auto_assign(self):
         """Give unassigned tickets an assignee by their team's assignment method."""
@@ -906,9 +909,299 @@ class HelpdeskTicket(models.Model):
                 if ticket in other.related_ticket_ids:
                     other._write_stamps({"related_ticket_ids": [Command.unlink(ticket.id)]})
 
-    # ------------------------------------------------------------
+    # ------------------------------------------------------------------
+    # Mail, portal and rating mixins
+    # ------------------------------------------------------------------
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        team_id = values.get("team_id")
+        team = self.env["helpdesk.team"].browse(team_id if isinstance(team_id, int) else [])
+        values.setdefault("channel", "email")
+        values.setdefault("name", (msg_dict.get("subject") or "").strip() or self.env._("(no subject)"))
+        if msg_dict.get("body") and not values.get("description"):
+            values["description"] = msg_dict["body"]
+        email_from = msg_dict.get("email_from") or ""
+        _name, email = parse_contact_from_email(email_from)
+        requester_email = email or email_from
+        if not values.get("partner_id"):
+            author = self.env["res.partner"].browse(msg_dict.get("author_id"))
+            forwarded_from = self._forwarded_sender(msg_dict) if self._author_role(author) == "agent" else ""
+            if forwarded_from:
+                # An agent forwarded a customer's email to the desk: the customer is the
+                # requester (and gets the acknowledgement); the agent stays the author.
+                values.update(self._intake_customer_values(forwarded_from, team))
+                requester_email = parse_contact_from_email(forwarded_from)[1]
+            elif author:
+                values["partner_id"] = author.id
+            else:
+                values.update(self._intake_customer_values(email_from, team))
+        if values.get("partner_id") and not msg_dict.get("author_id"):
+            partner = self.env["res.partner"].browse(values["partner_id"])
+            if email and partner.email_normalized == email_normalize(email):
+                msg_dict["author_id"] = partner.id
+        # The acknowledgement goes out once the email is posted (_message_post_after_hook),
+        # so that it threads with the customer's email and skips automated senders.
+        ticket = super(HelpdeskTicket, self.with_context(helpdesk_no_acknowledgement=True)).message_new(
+            # mail.thread copies email_from into the ticket's address (partner_email).
+            dict(msg_dict, email_from=requester_email),
+            custom_values=values,
+        )
+        ticket._mail_gateway_subscribe_cc(msg_dict)
+        for closed in ticket.related_ticket_ids.filtered("is_closed"):
+            closed.message_post(
+                body=Markup(self.env._("The customer replied after closure: follow-up ticket %s."))
+                % ticket._get_html_link(title=ticket.reference),
+                subtype_xmlid="mail.mt_note",
+            )
+            ticket.message_post(
+                body=Markup(self.env._("Follow-up of the closed ticket %s."))
+                % closed._get_html_link(title=closed.reference),
+                subtype_xmlid="mail.mt_note",
+            )
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        self._mail_gateway_subscribe_cc(msg_dict)
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        if not self.env.context.get("helpdesk_automated_email"):
+            author = self._mail_gateway_author(msg_dict)
+            if self._author_role(author) == "customer":
+                name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
+                self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
+        return result
+
+    def message_post(self, **kwargs):
+        # Customers (portal, or public with a share link) reply with something to read.
+        if (
+            self.env.user.share
+            and not kwargs.get("rating_id")
+            and not kwargs.get("attachment_ids")
+            and is_html_empty(kwargs.get("body"))
+        ):
+            raise UserError(self.env._("Your reply is empty: write a message or attach a file."))
+        return super().message_post(**kwargs)
+
+    def _message_post_after_hook(self, message, msg_values):
+        if self._is_first_response(message):
+            pending = self.filtered(lambda t: not t.first_response_date)
+            if pending:
+                pending.sudo()._write_stamps({"first_response_date": message.date})
+            # Meets the first-response line and any next-response line awaiting a reply.
+            self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
+        elif (
+            message.message_type in ("comment", "email")
+            and message.subtype_id == self._subtype("mail.mt_comment")
+            and self._author_role(message.author_id) == "customer"
+        ):
+            # A customer message (or an unknown sender's) awaits the next agent reply.
+            self.env["helpdesk.ticket.sla"]._on_customer_message(self)
+        # The email that created the ticket through the mail gateway is posted now:
+        # acknowledge it, unless a machine sent it (out-of-office, auto-responder, list).
+        if (
+            msg_values.get("message_type") == "email"
+            and msg_values.get("subtype_id") == self._creation_subtype().id
+            and not self.env.context.get("helpdesk_automated_email")
+        ):
+            self._send_acknowledgement()
+        return super()._message_post_after_hook(message, msg_values)
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        # A stage change is posted with the "Stage Changed" subtype (a notification) only on
+        # tickets that someone follows with that subtype; elsewhere it is logged (same
+        # tracking values, no recipients to compute): one query for the batch instead of
+        # a parent, reply-to and followers lookup for each ticket moved.
+        stage_subtype = self._subtype("helpdesk_itil.mt_ticket_stage")
+        watched = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("subtype_ids", "in", stage_subtype.ids)],
+                ["res_id"],
+            )
+            .mapped("res_id")
+        )
+        return super(HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched)))._message_track(
+            fields_iter, initial_values_dict
+        )
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "stage_id" in init_values:
+            watched = self.env.context.get("helpdesk_stage_watched")
+            if watched is None or self.id in watched:
+                return self._subtype("helpdesk_itil.mt_ticket_stage")
+        return super()._track_subtype(init_values)
+
+    def _creation_subtype(self):
+        return self._subtype("helpdesk_itil.mt_ticket_new")
+
+    def _notify_get_reply_to(self, default=None, author_id=False):
+        # Replies go to the team's alias, like tasks reply to their project's. The alias is
+        # read through the ORM cache instead of searched for each message: creating a batch
+        # of tickets posts one message per ticket.
+        res = {}
+        for ticket in self:
+            alias = ticket.sudo().team_id.alias_id
+            if alias.alias_name and alias.alias_domain_id:
+                res[ticket.id] = self._notify_get_reply_to_formatted_email(alias.alias_full_name, author_id=author_id)
+        leftover = self.browse(set(self.ids) - set(res))
+        if leftover:
+            res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default, author_id=author_id))
+        return res
+
+    def _rating_get_parent_field_name(self):
+        return "team_id"
+
+    def _get_allowed_message_params(self):
+        # Ratings come from the rating request (token) or the portal's rating form on a
+        # closed ticket, never from a chatter post.
+        return super()._get_allowed_message_params() - {"rating_value"}
+
+    def _has_field_access(self, field, operation):
+        if not super()._has_field_access(field, operation):
+            return False
+        if not self.env.su and self.env.user.share:
+            # Portal and public users: read a whitelist, write nothing (the portal's
+            # actions run as sudo after checking access to the ticket).
+            return operation == "read" and field.name in PORTAL_READABLE_FIELDS
+        return True
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_escalate(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_escalate_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_close_without_confirmation(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_close_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_assign_to_me(self):
+        self.ensure_one()
+        self.user_id = self.env.user
+
+    def action_reset_priority(self):
+        """Go back to the priority the impact × urgency matrix proposes."""
+        matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
+        for ticket in self:
+            ticket.with_context(matrix_priority=True).write(
+                {"priority": ticket._matrix_priority(matrix), "priority_overridden": False}
+            )
+
+    def action_open_ratings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.rating_rating_action_helpdesk")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id), ("consumed", "=", True)]
+        action["context"] = {}
+        return action
+
+    def action_preview_portal(self):
+        """Open the ticket as the customer sees it in the portal."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
+
+    def action_create_quotation(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_sale_wizard_action",
+            "sales_team.group_sale_salesman",
+            "sale.order",
+            self.env._("a quotation"),
+        )
+
+    def action_create_task(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_task_wizard_action",
+            "project.group_project_user",
+            "project.task",
+            self.env._("a field task"),
+        )
+
+    def action_create_credit_note(self):
+        return self._action_open_conversion_wizard(
+            "helpdesk_itil.helpdesk_ticket_credit_note_wizard_action",
+            "account.group_account_invoice",
+            "account.move.reversal",
+            self.env._("a credit note"),
+        )
+
+    def action_view_sale_orders(self):
+        return self._action_view_documents("sale.action_orders", self.sale_order_ids, "sale.view_order_form")
+
+    def action_view_tasks(self):
+        return self._action_view_documents("project.action_view_all_task", self.task_ids, "project.view_task_form2")
+
+    def action_view_invoices(self):
+        return self._action_view_documents(
+            "account.action_move_out_invoice_type", self.invoice_ids | self.order_invoice_ids, "account.view_move_form"
+        )
+
+    # ------------------------------------------------------------------
+    # Lifecycle: states and who speaks
+    # ------------------------------------------------------------------
+
+    def _set_state(self, state, vals=None, strict=True):
+        """Move the tickets to the stage that stands for ITIL `state` in their team
+        (helpdesk.team._get_stage_for_state), with `vals` in the same write, one write per
+        team. A team without such a stage: a UserError naming it when `strict`, else its
+        tickets stay where they are (logged). Returns the tickets moved."""
+        moved = self.browse()
+        for team, tickets in self.grouped("team_id").items():
+            stage = team._get_stage_for_state(state)
+            if not stage:
+                message = self.env._(
+                    "Team %(team)s has no stage for the state %(state)s: add one to its stages.",
+                    team=team.name or self.env._("(none)"),
+                    state=dict(TICKET_STATES)[state],
+                )
+                if strict:
+                    raise UserError(message)
+                _logger.warning("%s %s stay where they are.", message, ", ".join(tickets.mapped("reference")))
+                continue
+            tickets.write({**(vals or {}), "stage_id": stage.id})
+            moved |= tickets
+        return moved
+
+    def _customer_replied(self):
+        """The customer wrote: a pending ticket goes back to work, a resolved one reopens."""
+        self.filtered(lambda t: t.state in ("pending", "resolved"))._set_state("in_progress", strict=False)
+
+    @api.model
+    def _author_role(self, partner):
+        """Who speaks on a ticket: "agent" (an internal user other than OdooBot), "system"
+        (OdooBot's automatic messages) or "customer" (anyone else, unknown senders too).
+        The one answer for first responses, SLA lines, mail routing and reopening."""
+        if partner and partner.id == self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"):
+            return "system"
+        if partner and any(not user.share for user in partner.sudo().user_ids):
+            return "agent"
+        return "customer"
+
+    def _is_first_response(self, message):
+        """The first response, for the SLA line and the ticket's date alike: a public
+        comment or email by an agent (so never the acknowledgement, posted by OdooBot as an
+        automatic comment)."""
+        return (
+            message.message_type in ("comment", "email")
+            and message.subtype_id == self._subtype("mail.mt_comment")
+            and self._author_role(message.author_id) == "agent"
+        )
+
+    def _subtype(self, xmlid):
+        # Through the cached xmlid map: env.ref() would query the subtype's existence
+        # for every ticket of a batch (mail checks it once more anyway).
+        return self.env["mail.message.subtype"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
+
+    # ------------------------------------------------------------------
     # Intake: mail gateway, acknowledgement
-    # ------------------------------------------------------------
+    # ------------------------------------------------------------------
 
     @api.model
     def _intake_find_customer(self, email_from, team):
@@ -951,27 +1244,6 @@ class HelpdeskTicket(models.Model):
         if not message_dict.get("email_from"):
             return self.env["res.partner"]
         return self.env["mail.thread"]._partner_find_from_emails_single([message_dict["email_from"]], no_create=True)
-
-    @api.model
-    def _author_role(self, partner):
-        """Who speaks on a ticket: "agent" (an internal user other than OdooBot), "system"
-        (OdooBot's automatic messages) or "customer" (anyone else, unknown senders too).
-        The one answer for first responses, SLA lines, mail routing and reopening."""
-        if partner and partner.id == self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"):
-            return "system"
-        if partner and any(not user.share for user in partner.sudo().user_ids):
-            return "agent"
-        return "customer"
-
-    def _is_first_response(self, message):
-        """The first response, for the SLA line and the ticket's date alike: a public
-        comment or email by an agent (so never the acknowledgement, posted by OdooBot as an
-        automatic comment)."""
-        return (
-            message.message_type in ("comment", "email")
-            and message.subtype_id == self._subtype("mail.mt_comment")
-            and self._author_role(message.author_id) == "agent"
-        )
 
     @api.model
     def _mail_gateway_find_by_reference(self, message_dict):
@@ -1042,65 +1314,6 @@ class HelpdeskTicket(models.Model):
         )
         return values
 
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        values = dict(custom_values or {})
-        team_id = values.get("team_id")
-        team = self.env["helpdesk.team"].browse(team_id if isinstance(team_id, int) else [])
-        values.setdefault("channel", "email")
-        values.setdefault("name", (msg_dict.get("subject") or "").strip() or self.env._("(no subject)"))
-        if msg_dict.get("body") and not values.get("description"):
-            values["description"] = msg_dict["body"]
-        email_from = msg_dict.get("email_from") or ""
-        _name, email = parse_contact_from_email(email_from)
-        requester_email = email or email_from
-        if not values.get("partner_id"):
-            author = self.env["res.partner"].browse(msg_dict.get("author_id"))
-            forwarded_from = self._forwarded_sender(msg_dict) if self._author_role(author) == "agent" else ""
-            if forwarded_from:
-                # An agent forwarded a customer's email to the desk: the customer is the
-                # requester (and gets the acknowledgement); the agent stays the author.
-                values.update(self._intake_customer_values(forwarded_from, team))
-                requester_email = parse_contact_from_email(forwarded_from)[1]
-            elif author:
-                values["partner_id"] = author.id
-            else:
-                values.update(self._intake_customer_values(email_from, team))
-        if values.get("partner_id") and not msg_dict.get("author_id"):
-            partner = self.env["res.partner"].browse(values["partner_id"])
-            if email and partner.email_normalized == email_normalize(email):
-                msg_dict["author_id"] = partner.id
-        # The acknowledgement goes out once the email is posted (_message_post_after_hook),
-        # so that it threads with the customer's email and skips automated senders.
-        ticket = super(HelpdeskTicket, self.with_context(helpdesk_no_acknowledgement=True)).message_new(
-            # mail.thread copies email_from into the ticket's address (partner_email).
-            dict(msg_dict, email_from=requester_email),
-            custom_values=values,
-        )
-        ticket._mail_gateway_subscribe_cc(msg_dict)
-        for closed in ticket.related_ticket_ids.filtered("is_closed"):
-            closed.message_post(
-                body=Markup(self.env._("The customer replied after closure: follow-up ticket %s."))
-                % ticket._get_html_link(title=ticket.reference),
-                subtype_xmlid="mail.mt_note",
-            )
-            ticket.message_post(
-                body=Markup(self.env._("Follow-up of the closed ticket %s."))
-                % closed._get_html_link(title=closed.reference),
-                subtype_xmlid="mail.mt_note",
-            )
-        return ticket
-
-    def message_update(self, msg_dict, update_vals=None):
-        self._mail_gateway_subscribe_cc(msg_dict)
-        result = super().message_update(msg_dict, update_vals=update_vals)
-        if not self.env.context.get("helpdesk_automated_email"):
-            author = self._mail_gateway_author(msg_dict)
-            if self._author_role(author) == "customer":
-                name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
-                self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
-        return result
-
     def _mail_gateway_subscribe_cc(self, msg_dict):
         """CC'd addresses follow the ticket when its team allows it."""
         cc_emails = email_split_and_format(msg_dict.get("cc") or "")
@@ -1112,10 +1325,6 @@ class HelpdeskTicket(models.Model):
             )
             if partners:
                 ticket.message_subscribe(partner_ids=partners.ids)
-
-    def _customer_replied(self):
-        """The customer wrote: a pending ticket goes back to work, a resolved one reopens."""
-        self.filtered(lambda t: t.state in ("pending", "resolved"))._set_state("in_progress", strict=False)
 
     def _send_acknowledgement(self):
         """Tell the customer their request is registered: reference and portal link.
@@ -1168,31 +1377,6 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return self.get_base_url() + self._get_share_url(redirect=True, pid=self.partner_id.id or None)
 
-    def _notify_get_reply_to(self, default=None, author_id=False):
-        # Replies go to the team's alias, like tasks reply to their project's. The alias is
-        # read through the ORM cache instead of searched for each message: creating a batch
-        # of tickets posts one message per ticket.
-        res = {}
-        for ticket in self:
-            alias = ticket.sudo().team_id.alias_id
-            if alias.alias_name and alias.alias_domain_id:
-                res[ticket.id] = self._notify_get_reply_to_formatted_email(alias.alias_full_name, author_id=author_id)
-        leftover = self.browse(set(self.ids) - set(res))
-        if leftover:
-            res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default, author_id=author_id))
-        return res
-
-    def _on_state_entered(self, state):
-        """Side effects of tickets arriving in ITIL `state` (they were in another one)."""
-        if state == "resolved":
-            # A new resolution waits for a new answer (an earlier one may have been "rejected").
-            answered = self.filtered(lambda t: t.customer_confirmation != "none")
-            if answered:
-                answered._write_stamps({"customer_confirmation": "none"})
-            self._send_resolution_request()
-        elif state == "closed":
-            self._send_rating_request()
-
     def _send_resolution_request(self):
         """Ask the customer, by email, to confirm the resolution in the portal."""
         template = self.env.ref("helpdesk_itil.mail_template_ticket_resolution_confirmation", raise_if_not_found=False)
@@ -1217,24 +1401,9 @@ class HelpdeskTicket(models.Model):
         # Through the mail queue.
         tickets.with_user(SUPERUSER_ID).rating_send_request(template, force_send=False)
 
-    def _rating_get_parent_field_name(self):
-        return "team_id"
-
-    def _get_allowed_message_params(self):
-        # Ratings come from the rating request (token) or the portal's rating form on a
-        # closed ticket, never from a chatter post.
-        return super()._get_allowed_message_params() - {"rating_value"}
-
-    def _has_field_access(self, field, operation):
-        if not super()._has_field_access(field, operation):
-            return False
-        if not self.env.su and self.env.user.share:
-            # Portal and public users: read a whitelist, write nothing (the portal's
-            # actions run as sudo after checking access to the ticket).
-            return operation == "read" and field.name in PORTAL_READABLE_FIELDS
-        return True
-
+    # ------------------------------------------------------------------
     # Customer portal
+    # ------------------------------------------------------------------
 
     @api.model
     def _attachment_max_mb(self):
@@ -1372,122 +1541,6 @@ class HelpdeskTicket(models.Model):
         token = self._rating_get_access_token(self.partner_id or partner)
         return self.rating_apply(rate, token=token, feedback=(feedback or "").strip() or False)
 
-    def _compute_access_url(self):
-        # Every ticket has its page: portal.mixin's default ("#") is not needed.
-        for ticket in self:
-            ticket.access_url = f"/my/tickets/{ticket.id}"
-
-    @api.depends("reference", "name")
-    def _compute_display_name(self):
-        for ticket in self:
-            ticket.display_name = f"{ticket.reference} - {ticket.name}" if ticket.reference else ticket.name
-
-    def _subtype(self, xmlid):
-        # Through the cached xmlid map: env.ref() would query the subtype's existence
-        # for every ticket of a batch (mail checks it once more anyway).
-        return self.env["mail.message.subtype"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
-
-    def _creation_subtype(self):
-        return self._subtype("helpdesk_itil.mt_ticket_new")
-
-    def _message_track(self, fields_iter, initial_values_dict):
-        # A stage change is posted with the "Stage Changed" subtype (a notification) only on
-        # tickets that someone follows with that subtype; elsewhere it is logged (same
-        # tracking values, no recipients to compute): one query for the batch instead of
-        # a parent, reply-to and followers lookup for each ticket moved.
-        stage_subtype = self._subtype("helpdesk_itil.mt_ticket_stage")
-        watched = (
-            self.env["mail.followers"]
-            .sudo()
-            .search_fetch(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("subtype_ids", "in", stage_subtype.ids)],
-                ["res_id"],
-            )
-            .mapped("res_id")
-        )
-        return super(HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched)))._message_track(
-            fields_iter, initial_values_dict
-        )
-
-    def _track_subtype(self, init_values):
-        self.ensure_one()
-        if "stage_id" in init_values:
-            watched = self.env.context.get("helpdesk_stage_watched")
-            if watched is None or self.id in watched:
-                return self._subtype("helpdesk_itil.mt_ticket_stage")
-        return super()._track_subtype(init_values)
-
-    def message_post(self, **kwargs):
-        # Customers (portal, or public with a share link) reply with something to read.
-        if (
-            self.env.user.share
-            and not kwargs.get("rating_id")
-            and not kwargs.get("attachment_ids")
-            and is_html_empty(kwargs.get("body"))
-        ):
-            raise UserError(self.env._("Your reply is empty: write a message or attach a file."))
-        return super().message_post(**kwargs)
-
-    def _message_post_after_hook(self, message, msg_values):
-        if self._is_first_response(message):
-            pending = self.filtered(lambda t: not t.first_response_date)
-            if pending:
-                pending.sudo()._write_stamps({"first_response_date": message.date})
-            # Meets the first-response line and any next-response line awaiting a reply.
-            self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
-        elif (
-            message.message_type in ("comment", "email")
-            and message.subtype_id == self._subtype("mail.mt_comment")
-            and self._author_role(message.author_id) == "customer"
-        ):
-            # A customer message (or an unknown sender's) awaits the next agent reply.
-            self.env["helpdesk.ticket.sla"]._on_customer_message(self)
-        # The email that created the ticket through the mail gateway is posted now:
-        # acknowledge it, unless a machine sent it (out-of-office, auto-responder, list).
-        if (
-            msg_values.get("message_type") == "email"
-            and msg_values.get("subtype_id") == self._creation_subtype().id
-            and not self.env.context.get("helpdesk_automated_email")
-        ):
-            self._send_acknowledgement()
-        return super()._message_post_after_hook(message, msg_values)
-
-    def action_escalate(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_escalate_action")
-        action["context"] = {"default_ticket_id": self.id}
-        return action
-
-    def action_close_without_confirmation(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_close_action")
-        action["context"] = {"default_ticket_id": self.id}
-        return action
-
-    def action_assign_to_me(self):
-        self.ensure_one()
-        self.user_id = self.env.user
-
-    def action_open_ratings(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.rating_rating_action_helpdesk")
-        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id), ("consumed", "=", True)]
-        action["context"] = {}
-        return action
-
-    def action_preview_portal(self):
-        """Open the ticket as the customer sees it in the portal."""
-        self.ensure_one()
-        return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
-
-    def action_reset_priority(self):
-        """Go back to the priority the impact × urgency matrix proposes."""
-        matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
-        for ticket in self:
-            ticket.with_context(matrix_priority=True).write(
-                {"priority": ticket._matrix_priority(matrix), "priority_overridden": False}
-            )
-
     # ------------------------------------------------------------------
     # ERP: conversions, links, documents done
     # ------------------------------------------------------------------
@@ -1528,6 +1581,24 @@ class HelpdeskTicket(models.Model):
         action["context"] = {"default_ticket_id": self.id}
         return action
 
+    def _action_view_documents(self, xmlid, documents, form_view=None):
+        """The action `xmlid` on `documents`: their list, or the form when there is one."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("id", "in", documents.ids)]
+        action["context"] = {"create": False}
+        if len(documents) == 1:
+            action["views"] = [(form_view and self.env.ref(form_view).id, "form")]
+            action["res_id"] = documents.id
+        return action
+
+    def _action_view_ticket(self):
+        """Open this ticket's form (smart buttons of the documents made from it)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")
+        action.update({"views": [(False, "form")], "res_id": self.id, "context": {}})
+        return action
+
     def _erp_document_done(self, document, note, resolve_field):
         """`document` (an order, a repair, a task) made from these tickets is done.
 
@@ -1550,59 +1621,6 @@ class HelpdeskTicket(models.Model):
             {"resolution_note": resolution, "closure_code_id": self.env.ref("helpdesk_itil.closure_erp_done").id},
             strict=False,
         )
-
-    def action_create_quotation(self):
-        return self._action_open_conversion_wizard(
-            "helpdesk_itil.helpdesk_ticket_sale_wizard_action",
-            "sales_team.group_sale_salesman",
-            "sale.order",
-            self.env._("a quotation"),
-        )
-
-    def action_create_task(self):
-        return self._action_open_conversion_wizard(
-            "helpdesk_itil.helpdesk_ticket_task_wizard_action",
-            "project.group_project_user",
-            "project.task",
-            self.env._("a field task"),
-        )
-
-    def action_create_credit_note(self):
-        return self._action_open_conversion_wizard(
-            "helpdesk_itil.helpdesk_ticket_credit_note_wizard_action",
-            "account.group_account_invoice",
-            "account.move.reversal",
-            self.env._("a credit note"),
-        )
-
-    def _action_view_documents(self, xmlid, documents, form_view=None):
-        """The action `xmlid` on `documents`: their list, or the form when there is one."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = [("id", "in", documents.ids)]
-        action["context"] = {"create": False}
-        if len(documents) == 1:
-            action["views"] = [(form_view and self.env.ref(form_view).id, "form")]
-            action["res_id"] = documents.id
-        return action
-
-    def action_view_sale_orders(self):
-        return self._action_view_documents("sale.action_orders", self.sale_order_ids, "sale.view_order_form")
-
-    def action_view_tasks(self):
-        return self._action_view_documents("project.action_view_all_task", self.task_ids, "project.view_task_form2")
-
-    def action_view_invoices(self):
-        return self._action_view_documents(
-            "account.action_move_out_invoice_type", self.invoice_ids | self.order_invoice_ids, "account.view_move_form"
-        )
-
-    def _action_view_ticket(self):
-        """Open this ticket's form (smart buttons of the documents made from it)."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")
-        action.update({"views": [(False, "form")], "res_id": self.id, "context": {}})
-        return action
 
     # ------------------------------------------------------------------
     # Business time and escalation
