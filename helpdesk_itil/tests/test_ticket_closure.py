@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, tagged
 
+from .alert_common import am_alert, am_payload
 from .common import HelpdeskPortalFixtures
 
 
@@ -106,3 +107,21 @@ class TestClosureNeedsConfirmation(HelpdeskPortalFixtures, TransactionCase):
         self.assertEqual(self.ticket.state, "resolved")
         arch = self.env["helpdesk.ticket"].with_user(self.agent).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertNotIn("action_close_without_confirmation", arch, "agents do not see the Close button")
+
+    def test_monitoring_recovery_closes_as_a_system_closure(self):
+        source = self.env["helpdesk.alert.source"].create(
+            {"name": "Prometheus", "team_id": self.team_a.id, "quiet_period_minutes": 15}
+        )
+        source._process_alerts(source._parse_alerts(am_payload(am_alert("fp-1"))))
+        source._process_alerts(source._parse_alerts(am_payload(am_alert("fp-1", status="resolved"))))
+        ticket = self.env["helpdesk.ticket"].search([("alert_source_id", "=", source.id)])
+        self.assertEqual(ticket.state, "resolved")
+        self.run_cron(when=ticket.resolved_date + timedelta(minutes=16))
+        self.assertEqual(ticket.state, "closed")
+
+    def test_a_pipeline_cannot_close(self):
+        source = self.env["helpdesk.alert.source"].create({"name": "CI", "kind": "pipeline"})
+        self.resolve_as_agent(self.ticket)
+        with self.assertRaisesRegex(UserError, "needs the customer's confirmation"):
+            source._process_pipeline({"ticket": self.ticket.reference, "stage": "closed", "note": "Deployed"})
+        self.assertEqual(self.ticket.state, "resolved")
