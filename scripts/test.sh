@@ -37,7 +37,7 @@ rc=0
 # odoo must be importable for the pytest-odoo plugin itself; the addons become
 # importable as odoo.addons.<name> through the config's addons_path.
 PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
-    -p no:cacheprovider \
+    -p no:cacheprovider -rs \
     --odoo-config "$ODOO_CONF" \
     --odoo-database "$DB" \
     --odoo-http \
