@@ -4,10 +4,11 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run test setup clean bench lint
+.PHONY: help run run-production test setup clean bench lint
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
+	@echo "make run-production  the production topology on this machine: nginx :8080, prefork workers, cron worker, bus, PostgreSQL primary + streaming replica (docs/deploy.md)"
 	@echo "make test   set up, install our addons in a throw-away database, run pytest-odoo"
 	@echo "make setup  only the set-up (system packages, Odoo source, .venv, PostgreSQL, .odoo/odoo.conf)"
 	@echo "make bench  run bench/run.sh"
@@ -16,6 +17,9 @@ help:
 
 run:
 	bash scripts/run.sh $(ARGS)
+
+run-production:
+	bash scripts/run_production.sh $(ARGS)
 
 test:
 	bash scripts/test.sh $(ARGS)

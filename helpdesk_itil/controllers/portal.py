@@ -162,7 +162,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
         )
         return values
 
-    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True)
+    # Read-only: a deployment with a read replica serves the list from it.
+    @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True, readonly=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in="all", groupby=None, **kw):
         values = self._prepare_helpdesk_tickets_values(page, sortby, filterby, search, search_in, groupby)
         return request.render("helpdesk_itil.portal_my_tickets", values)

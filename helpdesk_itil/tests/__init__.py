@@ -21,6 +21,7 @@ from . import test_api
 from . import test_ticket_default_team
 from . import test_portal_closure
 from . import test_portal
+from . import test_readonly_screens
 from . import test_attachment_limit
 from . import test_portal_tour
 from . import test_alert_endpoint
