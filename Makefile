@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench lint
+.PHONY: help run run-production test setup clean bench load lint
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -12,6 +12,7 @@ help:
 	@echo "make test   set up, install our addons in a throw-away database, run pytest-odoo"
 	@echo "make setup  only the set-up (system packages, Odoo source, .venv, PostgreSQL, .odoo/odoo.conf)"
 	@echo "make bench  run bench/run.sh"
+	@echo "make load   load test of the production profile with Locust (bench/load/run.sh)"
 	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
@@ -33,6 +34,9 @@ clean:
 bench:
 	@if [ -f bench/run.sh ]; then bash bench/run.sh $(ARGS); \
 	else echo "[helpdesk_itil] bench/run.sh does not exist" >&2; exit 1; fi
+
+load:
+	bash bench/load/run.sh $(ARGS)
 
 lint:
 	bash scripts/lint.sh $(ARGS)
