@@ -12,6 +12,8 @@ from odoo.fields import Domain
 from odoo.tools import html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
+from ..tools import ticket_metrics
+from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
@@ -129,6 +131,17 @@ CHECKED_RELATIONS = ("team_id", "category_id", "type_id", "user_id", "partner_id
 SALE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
 INVOICE_READERS = "account.group_account_invoice,account.group_account_readonly"
 CUSTOMER_INVOICE_TYPES = ("out_invoice", "out_refund")
+# The metric figures set on resolution and cleared by a reopen, and those set on closure.
+KPI_RESOLUTION_FIELDS = (
+    "kpi_resolution_hours",
+    "kpi_resolution_business_hours",
+    "kpi_one_touch",
+    "kpi_first_contact_resolution",
+)
+KPI_CLOSE_FIELDS = ("kpi_close_hours", "kpi_close_business_hours")
+# Writing these may be a metric's event: a stage left, a team transfer (a category change
+# gives a ticket without team its category's team), a first assignment.
+KPI_EVENT_FIELDS = {"stage_id", "team_id", "category_id", "user_id"}
 
 
 class HelpdeskTicket(models.Model):
@@ -317,6 +330,151 @@ class HelpdeskTicket(models.Model):
         copy=False,
         index="btree_not_null",
         help="When the next “no first response” escalation rule is due.",
+    )
+
+    # Metrics, stamped when their event happens and never recomputed (see _kpi_*): each
+    # duration from the ticket's creation, in calendar hours and in business hours of the
+    # ticket's clock (_get_clock_key). Whether an event happened is its date field. No group
+    # aggregate in lists: a mean would count tickets whose event has not happened as 0.
+    first_resolved_date = fields.Datetime(string="First Resolved On", copy=False, readonly=True, index="btree_not_null")
+    kpi_assign_hours = fields.Float(
+        string="Time to Assign (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first assignment, calendar hours.",
+    )
+    kpi_assign_business_hours = fields.Float(
+        string="Time to Assign (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first assignment, business hours.",
+    )
+    kpi_first_response_hours = fields.Float(
+        string="Time to First Response (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first public reply of an agent, calendar hours.",
+    )
+    kpi_first_response_business_hours = fields.Float(
+        string="Time to First Response (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first public reply of an agent, business hours.",
+    )
+    kpi_first_resolution_hours = fields.Float(
+        string="Time to First Resolution (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first resolution, calendar hours.",
+    )
+    kpi_first_resolution_business_hours = fields.Float(
+        string="Time to First Resolution (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the first resolution, business hours.",
+    )
+    kpi_resolution_hours = fields.Float(
+        string="Time to Resolution (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the last resolution (Resolved On), calendar hours.",
+    )
+    kpi_resolution_business_hours = fields.Float(
+        string="Time to Resolution (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to the last resolution (Resolved On), business hours.",
+    )
+    kpi_close_hours = fields.Float(
+        string="Time to Close (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to closure or cancellation, calendar hours.",
+    )
+    kpi_close_business_hours = fields.Float(
+        string="Time to Close (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Creation to closure or cancellation, business hours.",
+    )
+    kpi_requester_wait_hours = fields.Float(
+        string="Requester Wait (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Time spent new or in progress (the customer waits on the desk), calendar hours; "
+        "counted each time the ticket leaves such a stage.",
+    )
+    kpi_requester_wait_business_hours = fields.Float(
+        string="Requester Wait (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Time spent new or in progress (the customer waits on the desk), business hours; "
+        "counted each time the ticket leaves such a stage.",
+    )
+    kpi_agent_wait_hours = fields.Float(
+        string="Agent Wait (h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Time spent pending (the desk waits on the customer), calendar hours; "
+        "counted each time the ticket leaves a pending stage.",
+    )
+    kpi_agent_wait_business_hours = fields.Float(
+        string="Agent Wait (business h)",
+        default=0.0,
+        copy=False,
+        readonly=True,
+        aggregator=None,
+        help="Time spent pending (the desk waits on the customer), business hours; "
+        "counted each time the ticket leaves a pending stage.",
+    )
+    kpi_reply_count = fields.Integer(
+        string="Agent Replies", default=0, copy=False, readonly=True, help="Public replies of agents."
+    )
+    kpi_escalation_count = fields.Integer(
+        string="Times Escalated", default=0, copy=False, readonly=True, help="Escalations, by rules and by people."
+    )
+    kpi_team_transfer_count = fields.Integer(
+        string="Team Transfers", default=0, copy=False, readonly=True, help="Team changes after creation."
+    )
+    kpi_one_touch = fields.Boolean(
+        string="One-Touch Resolution",
+        default=False,
+        copy=False,
+        readonly=True,
+        help="Resolved with at most one public agent reply and never reopened (set on resolution).",
+    )
+    kpi_first_contact_resolution = fields.Boolean(
+        string="First-Contact Resolution",
+        default=False,
+        copy=False,
+        readonly=True,
+        help="Resolved by its first team, never escalated, never reopened (set on resolution).",
     )
 
     # SLA
@@ -581,6 +739,7 @@ class HelpdeskTicket(models.Model):
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
+        tickets._kpi_on_create(now)
         self.env["helpdesk.escalation.rule"]._fire_on_priority(tickets)
         if tickets.related_ticket_ids:
             tickets._sync_related_tickets({})
@@ -623,6 +782,7 @@ class HelpdeskTicket(models.Model):
         # Reclassification re-runs triage (see _retriage).
         priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
+        kpi_before = self._kpi_snapshot(vals)
 
         result = super().write(vals)
 
@@ -639,6 +799,7 @@ class HelpdeskTicket(models.Model):
                 reopened._register_reopen(previous_states)
             if entering:
                 entering._on_state_entered(new_state)
+        self._kpi_stamp(kpi_before, now)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
@@ -985,6 +1146,7 @@ class HelpdeskTicket(models.Model):
 
     def _message_post_after_hook(self, message, msg_values):
         if self._is_first_response(message):
+            self._kpi_on_agent_reply(message.date)
             pending = self.filtered(lambda t: not t.first_response_date)
             if pending:
                 pending.sudo()._write_stamps({"first_response_date": message.date})
@@ -1697,6 +1859,7 @@ class HelpdeskTicket(models.Model):
         handlers = user_from.partner_id | (self.env.user.partner_id if not rule else self.env["res.partner"])
         if handlers and (team != team_from or "user_id" in vals or not rule):
             self.sudo().message_subscribe(partner_ids=handlers.ids)
+        self._kpi_on_escalated()
         self.write(vals)
         if team != team_from:
             lines.append(self.env._("Team: %(old)s → %(new)s.", old=team_from.name or "-", new=team.name or "-"))
@@ -1736,6 +1899,130 @@ class HelpdeskTicket(models.Model):
             }
         )
         return log
+
+    # ------------------------------------------------------------------
+    # Metrics: facts stamped when their event happens (tools/ticket_metrics.py)
+    # ------------------------------------------------------------------
+
+    def _kpi_snapshot(self, vals):
+        """What the metrics need to know of the tickets before `vals` is written, for
+        ``_kpi_stamp``; None when `vals` changes no metric (not the stage, team or assignee)."""
+        if not KPI_EVENT_FIELDS.intersection(vals):
+            return None
+        moved = bool(vals.get("stage_id"))
+        return {
+            ticket.id: (
+                ticket.state if moved else None,
+                ticket.last_stage_update,
+                ticket.team_id,
+                ticket.assign_date,
+                ticket.resolved_date,
+                ticket.closed_date,
+            )
+            for ticket in self
+        }
+
+    def _kpi_on_create(self, now):
+        """New tickets: those assigned at once (0 hours) and those created resolved or
+        closed (imports with their dates) get these figures; the others wait for events."""
+        self._kpi_stamp({ticket.id: (None, None, ticket.team_id, False, False, False) for ticket in self}, now)
+
+    def _kpi_stamp(self, before, now):
+        """Stamp the metrics of what just happened to these tickets, in one pass for the
+        batch: the stage they left (requester or agent wait, from its start to `now`), a
+        team transfer, the first assignment, a resolution (first and final, one-touch,
+        first-contact resolution), a closure, a reopen (which clears the resolution and
+        closure figures and the flags: a reopened ticket is neither).
+
+        :param dict before: {ticket id: (state left or None if the stage did not change,
+            since when it was in it, team, assign date, resolved date, closed date)};
+            None: nothing to stamp (see ``_kpi_snapshot``)
+        """
+        if before is None:
+            return
+        values = defaultdict(dict)
+        spans = []
+        for ticket in self:
+            left, since, team, assigned, resolved, closed = before[ticket.id]
+            vals = values[ticket]
+            party = ticket_metrics.waiting_party(left)
+            if party:
+                spans.append((ticket, f"kpi_{party}_wait", since, now, True))
+            if ticket.team_id != team:
+                vals["kpi_team_transfer_count"] = ticket.kpi_team_transfer_count + 1
+            if ticket.assign_date and not assigned:
+                spans.append((ticket, "kpi_assign", ticket.create_date, ticket.assign_date, False))
+            if ticket.resolved_date and ticket.resolved_date != resolved:
+                spans.append((ticket, "kpi_resolution", ticket.create_date, ticket.resolved_date, False))
+                if not ticket.first_resolved_date:
+                    vals["first_resolved_date"] = ticket.resolved_date
+                    spans.append((ticket, "kpi_first_resolution", ticket.create_date, ticket.resolved_date, False))
+                vals["kpi_one_touch"] = ticket_metrics.is_one_touch(ticket.kpi_reply_count, ticket.reopen_count)
+                vals["kpi_first_contact_resolution"] = ticket_metrics.is_first_contact_resolution(
+                    vals.get("kpi_team_transfer_count", ticket.kpi_team_transfer_count),
+                    ticket.kpi_escalation_count,
+                    ticket.reopen_count,
+                )
+            elif resolved and not ticket.resolved_date:
+                vals.update(dict.fromkeys(KPI_RESOLUTION_FIELDS, False))
+            if ticket.closed_date and ticket.closed_date != closed:
+                spans.append((ticket, "kpi_close", ticket.create_date, ticket.closed_date, False))
+            elif closed and not ticket.closed_date:
+                vals.update(dict.fromkeys(KPI_CLOSE_FIELDS, False))
+        self._kpi_measure(spans, values)
+        self._kpi_write(values)
+
+    def _kpi_on_agent_reply(self, when):
+        """A public agent reply (``_is_first_response``) posted at `when`: counted, and the
+        first one stamps the time to first response. Called before first_response_date is set."""
+        values = {}
+        spans = []
+        for ticket in self.sudo():
+            values[ticket] = {"kpi_reply_count": ticket.kpi_reply_count + 1}
+            if not ticket.first_response_date:
+                spans.append((ticket, "kpi_first_response", ticket.create_date, when, False))
+        self._kpi_measure(spans, values)
+        self._kpi_write(values)
+
+    def _kpi_on_escalated(self):
+        """An escalation (``_escalate``: a rule or a person) is counted."""
+        self._kpi_write({ticket: {"kpi_escalation_count": ticket.kpi_escalation_count + 1} for ticket in self})
+
+    @api.model
+    def _kpi_measure(self, spans, values):
+        """Put in `values` ({ticket: {field: value}}) the calendar and business hours of
+        `spans` [(ticket, prefix, start, stop, add)] as `prefix`_hours and
+        `prefix`_business_hours, added to the ticket's current figures when `add`. Business
+        hours run on the ticket's clock (``_get_clock_key``), the SLA engine's; without a
+        calendar they are calendar hours. One fetch of working intervals per calendar,
+        declared up to the SLA engine's planning window so that both read the same cached
+        working intervals (resource.calendar._helpdesk_work_intervals)."""
+        if not spans:
+            return
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
+        horizon = fields.Datetime.now() + PLAN_WINDOW
+        for ticket, _prefix, start, stop, _add in spans:
+            if start and stop and stop > start:
+                clocks.need(ticket._get_clock_key(), start, max(stop, horizon))
+        for ticket, prefix, start, stop, add in spans:
+            key = ticket._get_clock_key()
+            hours, business = ticket_metrics.elapsed(clocks.get(key) if key else None, start, stop)
+            fnames = (f"{prefix}_hours", f"{prefix}_business_hours")
+            if add:
+                hours, business = hours + ticket[fnames[0]], business + ticket[fnames[1]]
+            values[ticket].update(zip(fnames, (hours, business), strict=True))
+
+    def _kpi_write(self, values):
+        """Write metric values {ticket: {field: value}} as stamps, as superuser (the facts
+        of an event whose write or message was checked): one write per set of equal values,
+        none for values that did not change."""
+        groups = defaultdict(list)
+        for ticket, vals in values.items():
+            changed = tuple(sorted((fname, value) for fname, value in vals.items() if ticket[fname] != value))
+            if changed:
+                groups[changed].append(ticket.id)
+        for changed, ids in groups.items():
+            self.browse(ids).sudo()._write_stamps(dict(changed))
 
     # ------------------------------------------------------------------
     # Lifecycle timers: the one scheduled action, one batch helper
