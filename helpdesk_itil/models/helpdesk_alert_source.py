@@ -18,6 +18,7 @@ from odoo.tools import SQL
 from ..tools.alert_payload import (
     PAYLOAD_FORMATS,
     AlertPayloadError,
+    alert_digest,
     hash_token,
     parse_alerts,
     parse_pipeline_payload,
@@ -254,7 +255,8 @@ class HelpdeskAlertSource(models.Model):
         """Open, update, reopen or resolve the tickets of normalised alerts.
 
         Returns one result per alert: {fingerprint, status, action, ticket}; action is
-        created, updated (repeat noted), reopened, resolved or ignored.
+        created, updated (a repeat: counted, noted only when the alert changed), reopened,
+        resolved or ignored.
         """
         self.ensure_one()
         source = self.with_company(self.company_id)
@@ -320,6 +322,8 @@ class HelpdeskAlertSource(models.Model):
             "urgency": urgency,
             "alert_source_id": self.id,
             "alert_fingerprint": alert["fingerprint"],
+            "alert_last_seen": fields.Datetime.now(),
+            "alert_digest": alert_digest(alert),
             "company_id": self.company_id.id,
         }
         # Only what the source sets: an empty team lets the category choose it.
@@ -358,18 +362,38 @@ class HelpdeskAlertSource(models.Model):
         return ticket
 
     def _note_alert_repeat(self, ticket, alert):
-        ticket.message_post(
-            body=Markup("<p>%s</p>%s")
-            % (self.env._("Alert still firing: notification received again."), self._alert_details(alert)),
-            subtype_xmlid="mail.mt_note",
-        )
+        """A still-firing alert notified again: counted and dated on the ticket; a note only
+        when what the alert says (status, labels, annotations) changed since the last one, so
+        that a night of Alertmanager repeats leaves the chatter readable."""
+        digest = alert_digest(alert)
+        changed = digest != ticket.alert_digest
+        self._count_alert_repeat(ticket, digest)
+        if changed:
+            ticket.message_post(
+                body=Markup("<p>%s</p>%s")
+                % (self.env._("Alert still firing, and it changed:"), self._alert_details(alert)),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _reopen_alert_ticket(self, ticket, alert):
         ticket._set_state("in_progress")
+        self._count_alert_repeat(ticket, alert_digest(alert))
         ticket.message_post(
             body=Markup("<p>%s</p>%s")
             % (self.env._("The alert fires again before the quiet period ended."), self._alert_details(alert)),
             subtype_xmlid="mail.mt_note",
+        )
+
+    def _count_alert_repeat(self, ticket, digest):
+        """One more notification of the ticket's alert: last seen now, one more repeat. Two
+        concurrent repeats of one alert write the same ticket row: the second one's transaction
+        fails to serialise and the HTTP layer retries it, so no repeat goes uncounted."""
+        ticket._write_stamps(
+            {
+                "alert_last_seen": fields.Datetime.now(),
+                "alert_repeat_count": ticket.alert_repeat_count + 1,
+                "alert_digest": digest,
+            }
         )
 
     def _resolve_alert_ticket(self, ticket, alert):

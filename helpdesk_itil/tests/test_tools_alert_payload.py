@@ -4,7 +4,13 @@ from odoo.tests import BaseCase
 from odoo.tools.translate import LazyGettext
 
 from ..models.helpdesk_stage import TICKET_STATES
-from ..tools.alert_payload import AlertPayloadError, hash_token, parse_alerts, parse_pipeline_payload
+from ..tools.alert_payload import (
+    AlertPayloadError,
+    alert_digest,
+    hash_token,
+    parse_alerts,
+    parse_pipeline_payload,
+)
 from .alert_common import GRAFANA_LEGACY, GRAFANA_UNIFIED, am_alert, am_payload
 
 STATES = [state for state, _label in TICKET_STATES]
@@ -226,6 +232,35 @@ class TestAlertFingerprint(AlertPayloadCase):
             {"status": "firing", "summary": "no id"},
             "generic",
         )
+
+
+class TestAlertDigest(AlertPayloadCase):
+    def test_digest_follows_what_the_alert_says_not_when(self):
+        def digest(alert, payload_format="alertmanager"):
+            payload = am_payload(alert) if payload_format == "alertmanager" else alert
+            return alert_digest(self.parse(payload, payload_format)[0])
+
+        base = digest(am_alert("fp-1"))
+        self.assertRegex(base, r"^[0-9a-f]{64}$")
+        later = am_alert("fp-1")
+        later.update(startsAt="2026-11-25T11:00:00Z", endsAt="2026-11-25T12:00:00Z")
+        self.assertEqual(digest(later), base, "timestamps change with every notification")
+        reordered = am_alert("fp-1")
+        reordered["labels"] = dict(reversed(reordered["labels"].items()))
+        self.assertEqual(digest(reordered), base)
+        self.assertNotEqual(digest(am_alert("fp-1", instance="web-2")), base, "a label changed")
+        annotated = am_alert("fp-1")
+        annotated["annotations"] = dict(annotated["annotations"], summary="CPU above 95%")
+        self.assertNotEqual(digest(annotated), base, "an annotation changed")
+        self.assertNotEqual(digest(am_alert("fp-1", status="resolved")), base, "the status changed")
+        # Grafana's current value changes at every evaluation: not a change of the alert.
+        grafana = copy.deepcopy(GRAFANA_UNIFIED)
+        first = digest(grafana, "grafana")
+        grafana["alerts"][0]["valueString"] = "[ var='B' value=51.2 ]"
+        self.assertEqual(digest(grafana, "grafana"), first)
+        # Generic alerts: summary and description are what they say.
+        generic = {"fingerprint": "backup", "status": "firing", "summary": "Backup failed"}
+        self.assertNotEqual(digest(generic, "generic"), digest(dict(generic, summary="Backup late"), "generic"))
 
 
 class TestAlertRefusals(AlertPayloadCase):

@@ -46,6 +46,14 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def alert_digest(alert):
+    """SHA-256 of what an alert says (status, labels, annotations, summary, description,
+    severity): equal digests mean a plain repeat. Timestamps and Grafana's current values
+    are left out: they change with every notification of a still-firing alert."""
+    content = {key: alert[key] for key in ("status", "labels", "annotations", "summary", "description", "severity")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 # ----------------------------------------------------------------------
 # Alerts
 # ----------------------------------------------------------------------
