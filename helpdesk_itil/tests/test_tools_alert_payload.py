@@ -10,6 +10,7 @@ from ..tools.alert_payload import (
     hash_token,
     parse_alerts,
     parse_pipeline_payload,
+    pipeline_key,
 )
 from .alert_common import GRAFANA_LEGACY, GRAFANA_UNIFIED, am_alert, am_payload
 
@@ -355,6 +356,9 @@ class TestPipelinePayload(AlertPayloadCase):
                 "status": "success",
                 "resolution_note": "",
                 "closure_code": "",
+                "project": "",
+                "branch": "",
+                "job": "",
             },
         )
         for payload in ({"note": "x"}, {"stage": "pending"}, {"status": "failure"}, {"build_url": "http://ci/1"}):
@@ -384,6 +388,41 @@ class TestPipelinePayload(AlertPayloadCase):
         ):
             with self.subTest(message=message):
                 self.assertRefused(message, parse_pipeline_payload, payload, STATES)
+
+
+class TestPipelineRun(AlertPayloadCase):
+    """Payloads without a ticket, for sources that open bug tickets."""
+
+    def test_run_fields_and_key(self):
+        strings = parse_pipeline_payload(
+            {"project": " erp ", "branch": "main", "job": "e2e", "status": "failure"}, STATES, open_bugs=True
+        )
+        self.assertEqual((strings["ticket"], strings["project"], strings["status"]), ("", "erp", "failure"))
+        self.assertEqual(pipeline_key(strings), '["erp", "main", "e2e"]')
+        self.assertNotEqual(pipeline_key(dict(strings, branch="main/e2e", job="")), pipeline_key(strings))
+        # With a ticket, the usual payload: project, branch and job are only shown.
+        strings = parse_pipeline_payload({"ticket": "HD-1", "project": "erp", "note": "x"}, STATES, open_bugs=True)
+        self.assertEqual(strings["ticket"], "HD-1")
+
+    def test_run_refusals(self):
+        for payload, message in (
+            (
+                {"status": "failure"},
+                "“ticket” or “project” is missing: give the ticket reference, or the project (and branch, job) "
+                "of the pipeline run.",
+            ),
+            (
+                {"project": "erp", "note": "x"},
+                "“status” is missing: a pipeline run without “ticket” must say success or failure.",
+            ),
+            (
+                {"project": "erp", "status": "failure", "stage": "resolved"},
+                "“stage” needs a “ticket”: a pipeline run cannot move a ticket.",
+            ),
+            ({"project": ["erp"], "status": "failure"}, "“project” must be a string."),
+        ):
+            with self.subTest(message=message):
+                self.assertRefused(message, parse_pipeline_payload, payload, STATES, True)
 
 
 class TestToken(BaseCase):
