@@ -49,6 +49,7 @@
         "views/helpdesk_portal_templates.xml",
         "views/helpdesk_alert_source_views.xml",
         "views/helpdesk_alert_rejection_views.xml",
+        "views/helpdesk_mail_rejection_views.xml",
         "wizard/helpdesk_alert_source_token_views.xml",
         "views/sale_order_views.xml",
         "views/project_task_views.xml",

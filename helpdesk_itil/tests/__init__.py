@@ -17,6 +17,7 @@ from . import test_sla_policy
 from . import test_sla_clock
 from . import test_sla_watcher
 from . import test_mail_gateway
+from . import test_mail_rejection
 from . import test_ticket_form
 from . import test_api
 from . import test_ticket_default_team
