@@ -50,6 +50,7 @@
         "views/helpdesk_alert_source_views.xml",
         "views/helpdesk_alert_rejection_views.xml",
         "views/helpdesk_mail_rejection_views.xml",
+        "views/helpdesk_rate_limit_views.xml",
         "wizard/helpdesk_alert_source_token_views.xml",
         "views/sale_order_views.xml",
         "views/project_task_views.xml",

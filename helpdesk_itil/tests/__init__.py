@@ -19,6 +19,7 @@ from . import test_sla_watcher
 from . import test_mail_gateway
 from . import test_mail_rejection
 from . import test_ticket_form
+from . import test_public_entry_points
 from . import test_api
 from . import test_ticket_default_team
 from . import test_portal_closure
