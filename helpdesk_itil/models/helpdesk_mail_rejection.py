@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ConcurrencyError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -150,10 +150,12 @@ class HelpdeskMailRejection(models.Model):
         if not (alias or ticket):
             return self.browse()
         message_id = headers["message_id"] or f"<{hashlib.sha256(raw).hexdigest()[:40]}@unparsed.invalid>"
-        # Deliveries of the same email wait for each other: logged once, counted.
-        self.env.execute_query(
-            SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", f"helpdesk.mail.rejection:{message_id}")
-        )
+        # Deliveries of the same email at once: the later one waits for the first, then is
+        # retried by the caller in a new transaction that sees the first one's entry.
+        lock = SQL("hashtext(%s)", f"helpdesk.mail.rejection:{message_id}")
+        if not self.env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(%s)", lock))[0][0]:
+            self.env.execute_query(SQL("SELECT pg_advisory_xact_lock(%s)", lock))
+            raise ConcurrencyError(f"email {message_id} is being logged by another delivery")
         Rejection = self.sudo()
         existing = Rejection.search([("message_id", "=", message_id)], limit=1)
         if existing:
