@@ -224,7 +224,9 @@ class HelpdeskTicket(models.Model):
         "the ticket.",
     )
     alert_digest = fields.Char(
-        readonly=True, copy=False, help="SHA-256 of the alert's status, labels and annotations last noted."
+        readonly=True,
+        copy=False,
+        help="SHA-256 of what the last notification of the alert said (status, labels, annotations).",
     )
 
     # ITIL classification
