@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.4.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",
@@ -49,6 +49,8 @@
         "views/helpdesk_portal_templates.xml",
         "views/helpdesk_alert_source_views.xml",
         "views/helpdesk_alert_rejection_views.xml",
+        "views/helpdesk_mail_rejection_views.xml",
+        "views/helpdesk_rate_limit_views.xml",
         "wizard/helpdesk_alert_source_token_views.xml",
         "views/sale_order_views.xml",
         "views/project_task_views.xml",

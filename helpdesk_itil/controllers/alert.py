@@ -7,7 +7,8 @@ Authentication is the source's secret token (``Authorization: Bearer <token>`` o
 ``X-Helpdesk-Token: <token>``), not a session: no cookie, no CSRF token. Responses are
 JSON. A refused request returns its error response instead of raising, after rolling
 back whatever it had started, so that the rejection it logs is committed and nothing
-else is.
+else is. Beyond 30 refusals in 10 minutes from one client address, refusals answer 429
+without writing anything (`helpdesk.rate.limit`, scope `endpoint`).
 """
 
 import json
@@ -147,6 +148,23 @@ class HelpdeskAlertController(http.Controller):
             raise AlertPayloadError(400, env._("Malformed JSON: %(error)s.", error=error)) from error
 
     def _reject(self, env, endpoint, source, status, message, body):
+        wait = env["helpdesk.rate.limit"]._consume_request("endpoint")
+        if wait:
+            # A flood of bad requests (a scanner, a broken script) is not logged row by row.
+            return request.make_json_response(
+                {
+                    "ok": False,
+                    "error": env._(
+                        "Too many refused requests from %(address)s; try again in %(seconds)s seconds. Last refusal: "
+                        "%(message)s",
+                        address=request.httprequest.remote_addr,
+                        seconds=wait,
+                        message=message,
+                    ),
+                },
+                headers={"Retry-After": str(wait)},
+                status=429,
+            )
         env["helpdesk.alert.rejection"]._log(
             message,
             status,

@@ -4,7 +4,14 @@ form per team, `/helpdesk/<team>/submit`, when the team publishes one.
 Only the whitelisted inputs below become ticket values; everything else a POST carries
 is ignored. The ticket is created as superuser on behalf of the visitor, so every value
 is checked here first (and again by `helpdesk.ticket._check_input`).
+
+The public form is protected against robots: a captcha through Odoo's route option (checked
+by the captcha module the database has installed, none otherwise), a honeypot input, and a
+rate limit per client address (`helpdesk.rate.limit`, scope `web_form`).
 """
+
+import logging
+import math
 
 from markupsafe import Markup, escape
 
@@ -18,6 +25,10 @@ SUBJECT_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 128
 ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
 SESSION_KEY = "helpdesk_itil_submitted_ticket"
+# Hidden from people by the form's layout; a robot filling every input fills it.
+HONEYPOT_INPUT = "company_website"
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskTicketForm(http.Controller):
@@ -30,7 +41,12 @@ class HelpdeskTicketForm(http.Controller):
         return self._ticket_form(team=None, category_id=category_id, post=post)
 
     @http.route(
-        "/helpdesk/<string:team_slug>/submit", type="http", auth="public", methods=["GET", "POST"], website=True
+        "/helpdesk/<string:team_slug>/submit",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+        captcha="helpdesk_ticket",
     )
     def public_ticket_new(self, team_slug, category_id=None, **post):
         team = self._get_public_team(team_slug)
@@ -42,7 +58,8 @@ class HelpdeskTicketForm(http.Controller):
     def ticket_submitted(self):
         submitted = request.session.get(SESSION_KEY) or {}
         ticket = request.env["helpdesk.ticket"].sudo().browse(submitted.get("ticket_id")).exists()
-        if not ticket:
+        # A robot caught by the honeypot gets the same page, without a reference.
+        if not ticket and not submitted.get("discarded"):
             return request.redirect("/my/tickets/new" if not request.env.user._is_public() else "/")
         user_partner = request.env.user.partner_id
         return request.render(
@@ -107,9 +124,32 @@ class HelpdeskTicketForm(http.Controller):
         }
 
         if request.httprequest.method == "POST":
+            if is_public_form and post.get(HONEYPOT_INPUT):
+                _logger.info(
+                    "Helpdesk web form of team %s: submission from %s discarded (honeypot filled)",
+                    team.id,
+                    request.httprequest.remote_addr,
+                )
+                request.session[SESSION_KEY] = {
+                    "ticket_id": False,
+                    "form_url": form_url,
+                    "public": True,
+                    "discarded": True,
+                }
+                return request.redirect("/helpdesk/submitted")
             values, errors, files = self._validate(post, category, is_public_form, max_mb)
             if category_id not in (None, "") and not category_known:
                 errors["category_id"] = request.env._("This category is not available any more; choose another one.")
+            wait = 0
+            if not errors and is_public_form:
+                # Counted once the submission is valid: a person correcting a typo is not a robot.
+                wait = request.env["helpdesk.rate.limit"].sudo()._consume_request("web_form")
+                if wait:
+                    errors["general"] = request.env._(
+                        "Too many requests from your network: try again in %(minutes)s minutes, or write to us "
+                        "by email.",
+                        minutes=math.ceil(wait / 60),
+                    )
             if not errors:
                 try:
                     with request.env.cr.savepoint():
@@ -126,7 +166,7 @@ class HelpdeskTicketForm(http.Controller):
             render_values.update(
                 values=values, errors=errors, files_lost=bool(files) or bool(errors.get("attachments"))
             )
-            return request.render("helpdesk_itil.helpdesk_ticket_form_page", render_values, status=422)
+            return request.render("helpdesk_itil.helpdesk_ticket_form_page", render_values, status=429 if wait else 422)
 
         if not category_known and categories:
             return request.render("helpdesk_itil.helpdesk_ticket_form_page", dict(render_values, step="category"))

@@ -21,6 +21,8 @@ from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import mail_thread
+from . import helpdesk_mail_rejection
+from . import helpdesk_rate_limit
 from . import sale_order
 from . import project_task
 from . import account_move

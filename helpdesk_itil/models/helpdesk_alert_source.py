@@ -18,9 +18,11 @@ from odoo.tools import SQL
 from ..tools.alert_payload import (
     PAYLOAD_FORMATS,
     AlertPayloadError,
+    alert_digest,
     hash_token,
     parse_alerts,
     parse_pipeline_payload,
+    pipeline_key,
 )
 from .helpdesk_alert_severity import DEFAULT_SEVERITIES
 from .helpdesk_priority_matrix import IMPACTS, URGENCIES
@@ -123,6 +125,12 @@ class HelpdeskAlertSource(models.Model):
         help="A ticket resolved because its alert recovered is closed after this many minutes "
         "without the alert firing again; if it fires again before, the ticket is reopened.",
     )
+    pipeline_open_bug = fields.Boolean(
+        string="Open a Bug Ticket on Failure",
+        help="A failing run posted without a ticket reference opens a ticket (the source's type, team, "
+        "category and customer) for its project, branch and job; later failing runs of the same pipeline "
+        "are added to it while it is open.",
+    )
     max_payload_kb = fields.Integer(
         string="Max Payload (KB)", default=1024, help="Larger requests are refused with HTTP 413."
     )
@@ -177,6 +185,15 @@ class HelpdeskAlertSource(models.Model):
         )
         for source in self:
             source.rejection_count = counts.get(source, 0)
+
+    @api.onchange("kind", "pipeline_open_bug")
+    def _onchange_pipeline_type(self):
+        """A pipeline's failures are bugs, a monitoring system's alerts incidents."""
+        incident, bug = self.env.ref("helpdesk_itil.type_incident"), self.env.ref("helpdesk_itil.type_bug")
+        if self.kind == "pipeline" and self.pipeline_open_bug and self.type_id == incident:
+            self.type_id = bug
+        elif self.kind == "alert" and self.type_id == bug:
+            self.type_id = incident
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_tickets(self):
@@ -254,7 +271,8 @@ class HelpdeskAlertSource(models.Model):
         """Open, update, reopen or resolve the tickets of normalised alerts.
 
         Returns one result per alert: {fingerprint, status, action, ticket}; action is
-        created, updated (repeat noted), reopened, resolved or ignored.
+        created, updated (a repeat: counted, noted only when the alert changed), reopened,
+        resolved or ignored.
         """
         self.ensure_one()
         source = self.with_company(self.company_id)
@@ -320,6 +338,8 @@ class HelpdeskAlertSource(models.Model):
             "urgency": urgency,
             "alert_source_id": self.id,
             "alert_fingerprint": alert["fingerprint"],
+            "alert_last_seen": fields.Datetime.now(),
+            "alert_digest": alert_digest(alert),
             "company_id": self.company_id.id,
         }
         # Only what the source sets: an empty team lets the category choose it.
@@ -329,22 +349,24 @@ class HelpdeskAlertSource(models.Model):
         return vals
 
     def _create_alert_ticket(self, alert, severity_map):
-        """Open the ticket of an alert that has none, once whatever the concurrency.
+        """Open the ticket of an alert that has none, once whatever the concurrency."""
+        return self._create_ticket_once(alert["fingerprint"], self._alert_ticket_values(alert, severity_map))
 
-        Requests about the same alert are serialised by a transaction lock on (source,
+    def _create_ticket_once(self, fingerprint, vals):
+        """Create the ticket of `fingerprint` (an alert, a failing pipeline) from `vals`, once.
+
+        Requests about the same fingerprint are serialised by a transaction lock on (source,
         fingerprint). A request that finds the lock taken waits for its holder to
         finish, then raises ConcurrencyError: the HTTP layer retries it in a new
         transaction, which sees the holder's ticket and adds to it. The partial unique
         index on open alert tickets is the guarantee behind the lock (a transaction
         whose snapshot predates a ticket committed just before it took the lock).
         """
-        fingerprint = alert["fingerprint"]
-        conflict = f"the ticket of alert {fingerprint!r} (source {self.id}) is being opened by another request"
+        conflict = f"the ticket of {fingerprint!r} (source {self.id}) is being opened by another request"
         lock_key = SQL("%s, hashtext(%s)", self.id, fingerprint)
         if not self.env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(%s)", lock_key))[0][0]:
             self.env.execute_query(SQL("SELECT pg_advisory_xact_lock(%s)", lock_key))
             raise ConcurrencyError(conflict)
-        vals = self._alert_ticket_values(alert, severity_map)
         try:
             # The expected duplicate-key error is not worth an ERROR line; any other
             # error still propagates and is logged by the endpoint.
@@ -358,18 +380,38 @@ class HelpdeskAlertSource(models.Model):
         return ticket
 
     def _note_alert_repeat(self, ticket, alert):
-        ticket.message_post(
-            body=Markup("<p>%s</p>%s")
-            % (self.env._("Alert still firing: notification received again."), self._alert_details(alert)),
-            subtype_xmlid="mail.mt_note",
-        )
+        """A still-firing alert notified again: counted and dated on the ticket; a note only
+        when what the alert says (status, labels, annotations) changed since the last one, so
+        that a night of Alertmanager repeats leaves the chatter readable."""
+        digest = alert_digest(alert)
+        changed = digest != ticket.alert_digest
+        self._count_alert_repeat(ticket, digest)
+        if changed:
+            ticket.message_post(
+                body=Markup("<p>%s</p>%s")
+                % (self.env._("Alert still firing, and it changed:"), self._alert_details(alert)),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _reopen_alert_ticket(self, ticket, alert):
         ticket._set_state("in_progress")
+        self._count_alert_repeat(ticket, alert_digest(alert))
         ticket.message_post(
             body=Markup("<p>%s</p>%s")
             % (self.env._("The alert fires again before the quiet period ended."), self._alert_details(alert)),
             subtype_xmlid="mail.mt_note",
+        )
+
+    def _count_alert_repeat(self, ticket, digest):
+        """One more notification of the ticket's alert: last seen now, one more repeat. Two
+        concurrent repeats of one alert write the same ticket row: the second one's transaction
+        fails to serialise and the HTTP layer retries it, so no repeat goes uncounted."""
+        ticket._write_stamps(
+            {
+                "alert_last_seen": fields.Datetime.now(),
+                "alert_repeat_count": ticket.alert_repeat_count + 1,
+                "alert_digest": digest,
+            }
         )
 
     def _resolve_alert_ticket(self, ticket, alert):
@@ -433,13 +475,79 @@ class HelpdeskAlertSource(models.Model):
         ticket, 409 closed ticket) so that a refused request changes nothing.
         """
         self.ensure_one()
-        strings = parse_pipeline_payload(payload, [state for state, _label in TICKET_STATES])
+        strings = parse_pipeline_payload(
+            payload, [state for state, _label in TICKET_STATES], open_bugs=self.pipeline_open_bug
+        )
+        if not strings["ticket"]:
+            return self._process_pipeline_run(strings)
         ticket = self._pipeline_ticket(strings["ticket"])
         vals = self._pipeline_stage_values(ticket, strings)
         if vals:
             ticket.write(vals)
         ticket.message_post(body=self._pipeline_message(strings, vals), subtype_xmlid="mail.mt_note")
         return {"ticket": ticket.reference, "state": ticket.state, "stage": ticket.stage_id.name}
+
+    def _process_pipeline_run(self, strings):
+        """A run of the pipeline named by project, branch and job, without a ticket reference
+        (sources that open bug tickets): a failure opens the pipeline's bug ticket, or is added
+        to the open one (a resolved one is reopened); a success is noted on the open one (people
+        resolve bugs, not pipelines) and is otherwise ignored."""
+        source = self.with_company(self.company_id)
+        fingerprint = pipeline_key(strings)
+        ticket = source.env["helpdesk.ticket"].search(
+            Domain("alert_source_id", "=", self.id)
+            & Domain("alert_fingerprint", "=", fingerprint)
+            & Domain("is_closed", "=", False),
+            limit=1,
+        )
+        failed = strings["status"] == "failure"
+        if not ticket:
+            if not failed:
+                return {"action": "ignored", "ticket": None}
+            ticket = source._create_ticket_once(fingerprint, source._pipeline_bug_values(strings, fingerprint))
+            action = "created"
+        else:
+            if failed and ticket.state not in OPEN_STATES:
+                ticket._set_state("in_progress")
+                action = "reopened"
+            else:
+                action = "updated"
+            if failed:
+                self._count_alert_repeat(ticket, False)
+            ticket.message_post(body=self._pipeline_message(strings, {}), subtype_xmlid="mail.mt_note")
+        return {"action": action, "ticket": ticket.reference, "state": ticket.state, "stage": ticket.stage_id.name}
+
+    def _pipeline_bug_values(self, strings, fingerprint):
+        what = " · ".join(filter(None, (strings["project"], strings["branch"], strings["job"])))
+        rows = [
+            (self.env._("Source"), self.name),
+            (self.env._("Project"), strings["project"]),
+            (self.env._("Branch"), strings["branch"]),
+            (self.env._("Job"), strings["job"]),
+        ]
+        details = Markup("").join(
+            Markup("<tr><th>%s</th><td>%s</td></tr>") % (label, value) for label, value in rows if value
+        )
+        description = (
+            self._pipeline_message(strings, {})
+            + Markup('<table class="table table-sm o_helpdesk_alert_details">%s</table>') % details
+        )
+        vals = {
+            "name": self.env._("Pipeline failed: %(what)s", what=what)[:MAX_SUMMARY],
+            "description": description,
+            "channel": "pipeline",
+            "impact": self.default_impact,
+            "urgency": self.default_urgency,
+            "alert_source_id": self.id,
+            "alert_fingerprint": fingerprint,
+            "alert_last_seen": fields.Datetime.now(),
+            "company_id": self.company_id.id,
+            "type_id": (self.type_id or self.env.ref("helpdesk_itil.type_bug")).id,
+        }
+        for fname in ("team_id", "category_id", "partner_id"):
+            if self[fname]:
+                vals[fname] = self[fname].id
+        return vals
 
     def _pipeline_ticket(self, reference):
         """The ticket a pipeline source may update: its company's, and its team's if it has one."""

@@ -168,6 +168,12 @@ class HelpdeskTeam(models.Model):
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
     my_ticket_count = fields.Integer(string="My Tickets", compute="_compute_ticket_counters")
+    mail_rejection_count = fields.Integer(
+        string="Unprocessed Emails",
+        compute="_compute_mail_rejection_count",
+        groups="helpdesk_itil.group_helpdesk_agent",
+        help="Emails to this team that the mail gateway could not file, waiting for an agent.",
+    )
 
     _auto_close_days_positive = models.Constraint(
         "CHECK (auto_close_days >= 0)", "The number of days before closing an unconfirmed ticket cannot be negative."
@@ -241,6 +247,21 @@ class HelpdeskTeam(models.Model):
             team.unassigned_ticket_count = counters[team.id]["unassigned"]
             team.urgent_ticket_count = counters[team.id]["urgent"]
             team.my_ticket_count = counters[team.id]["mine"]
+
+    def _compute_mail_rejection_count(self):
+        counts = dict(
+            self.env["helpdesk.mail.rejection"]._read_group(
+                [("team_id", "in", self.ids), ("state", "=", "new")], ["team_id"], ["__count"]
+            )
+        )
+        for team in self:
+            team.mail_rejection_count = counts.get(team, 0)
+
+    def action_view_mail_rejections(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_mail_rejection_action")
+        action["domain"] = [("team_id", "=", self.id)]
+        return action
 
     def action_view_ratings(self):
         """The customer ratings of this team's tickets."""

@@ -226,6 +226,21 @@ class HelpdeskTicket(models.Model):
         copy=False,
         help="Identifies the alert within its source: repeats of the same alert are added to this ticket.",
     )
+    alert_last_seen = fields.Datetime(
+        readonly=True, copy=False, help="When the monitoring system last notified this alert (or pipeline failure)."
+    )
+    alert_repeat_count = fields.Integer(
+        string="Repeats",
+        readonly=True,
+        copy=False,
+        help="Notifications of the alert (or failing runs of the pipeline) received after the one that opened "
+        "the ticket.",
+    )
+    alert_digest = fields.Char(
+        readonly=True,
+        copy=False,
+        help="SHA-256 of what the last notification of the alert said (status, labels, annotations).",
+    )
 
     # ITIL classification
     impact = fields.Selection(IMPACTS, default="medium", required=True, tracking=True)

@@ -8,6 +8,7 @@ from . import test_ticket_closure
 from . import test_ticket_decisions
 from . import test_migration_one_home
 from . import test_migration_kpi
+from . import test_migration_intake
 from . import test_tools_business_clock
 from . import test_tools_ticket_metrics
 from . import test_ticket_kpi
@@ -19,7 +20,9 @@ from . import test_sla_policy
 from . import test_sla_clock
 from . import test_sla_watcher
 from . import test_mail_gateway
+from . import test_mail_rejection
 from . import test_ticket_form
+from . import test_public_entry_points
 from . import test_api
 from . import test_ticket_default_team
 from . import test_portal_closure

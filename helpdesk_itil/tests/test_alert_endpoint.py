@@ -1,6 +1,6 @@
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import requests
@@ -64,17 +64,37 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
             self.assertIn(text, description)
         self.assertIn('href="http://prometheus.example.com:9090/graph?g0.expr=cpu"', ticket.description)
 
-    def test_repeats_add_a_note_to_the_open_ticket(self):
+    def test_repeats_are_counted_and_noted_only_when_the_alert_changes(self):
+        """Was "a note per repeat": Alertmanager re-sends whole groups every few minutes, so a
+        plain repeat now only counts (last seen, repeats); a note when labels, annotations or
+        status change."""
         self.post_alert(am_payload(am_alert("fp-cpu")))
         ticket = self.alert_tickets()
+        self.assertEqual(ticket.alert_repeat_count, 0)
+        self.assertTrue(ticket.alert_last_seen)
+        ticket.alert_last_seen = first_seen = datetime(2026, 11, 25, 10, 0)
         messages = len(ticket.message_ids)
         for _i in range(3):
             response = self.post_alert(am_payload(am_alert("fp-cpu")))
             self.assertEqual(response.json()["results"][0]["action"], "updated")
         self.env.invalidate_all()
         self.assertEqual(self.alert_tickets(), ticket)
-        self.assertEqual(len(ticket.message_ids), messages + 3)
-        self.assertIn("still firing", ticket.message_ids[0].body)
+        self.assertEqual(len(ticket.message_ids), messages, "plain repeats post nothing")
+        self.assertEqual(ticket.alert_repeat_count, 3)
+        self.assertGreater(ticket.alert_last_seen, first_seen)
+        # New timestamps or a new value are still a plain repeat; a changed label is not.
+        repeat = am_alert("fp-cpu")
+        repeat["startsAt"] = "2026-11-25T10:20:00Z"
+        self.post_alert(am_payload(repeat))
+        self.env.invalidate_all()
+        self.assertEqual(len(ticket.message_ids), messages)
+        self.post_alert(am_payload(am_alert("fp-cpu", instance="web-2")))
+        self.post_alert(am_payload(am_alert("fp-cpu", instance="web-2")))
+        self.env.invalidate_all()
+        self.assertEqual(len(ticket.message_ids), messages + 1, "one note per change")
+        self.assertIn("still firing, and it changed", ticket.message_ids[0].body)
+        self.assertIn("web-2", ticket.message_ids[0].body)
+        self.assertEqual(ticket.alert_repeat_count, 6)
         # The same fingerprint on another source is another alert.
         other = self.Source.create({"name": "Prometheus staging", "team_id": self.team_b.id})
         self.post_alert(am_payload(am_alert("fp-cpu")), source=other, token=other._generate_token())
@@ -437,6 +457,7 @@ class TestAlertEndpoint(HelpdeskAlertHttpCommon):
         self.assertEqual(actions.count("updated"), 32)
         tickets = self.alert_tickets()
         self.assertEqual(len(tickets), 8)
+        self.assertEqual(sum(tickets.mapped("alert_repeat_count")), 32, "no repeat lost: each is counted")
         self.assertEqual(len(set(tickets.mapped("alert_fingerprint"))), 8)
 
 
@@ -495,13 +516,19 @@ class TestAlertEndpointConcurrency(CommittedData, HttpCase):
             )
             counts = dict(cr.fetchall())
             cr.execute(
+                "SELECT sum(alert_repeat_count) FROM helpdesk_ticket WHERE alert_source_id = %s", [self.source_id]
+            )
+            repeats = cr.fetchone()[0]
+            cr.execute(
                 "SELECT count(*) FROM mail_message m JOIN helpdesk_ticket t ON t.id = m.res_id "
                 "WHERE m.model = 'helpdesk.ticket' AND t.alert_source_id = %s AND m.body LIKE %s",
                 [self.source_id, "%still firing%"],
             )
             notes = cr.fetchone()[0]
         self.assertEqual(counts, {f"concurrent-{i}": 1 for i in range(6)})
-        self.assertEqual(notes, 42, "every repeat is noted on its ticket, none is lost")
+        # Was "every repeat is noted": repeats of an unchanged alert are counted, not noted.
+        self.assertEqual(repeats, 42, "every repeat is counted on its ticket, none is lost")
+        self.assertEqual(notes, 0, "the alerts did not change: no note")
 
 
 @tagged("post_install", "-at_install")

@@ -413,6 +413,8 @@ class TestMailGateway(HelpdeskMailCommon):
             ticket = self.email_ticket()
             ticket.category_id = self.env["helpdesk.category"].create({"name": "VPN", "team_id": self.team_a.id})
             self.resolve(ticket, self.stage_closed)
+            # The closure's transaction ends (its tracking is posted) before the email comes.
+            self.env.cr.flush()
             closed_messages = ticket.message_ids
             before = self.last_ticket_id()
             thread_id = self.reply(ticket, subject="Re: VPN drops again", body="It started again today.")

@@ -1,4 +1,4 @@
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import html2plaintext
 
 from .alert_common import HelpdeskAlertHttpCommon, am_alert, am_payload
@@ -201,3 +201,115 @@ class TestPipelineEndpoint(HelpdeskAlertHttpCommon):
         )
         self.assertEqual(self.pipeline.rejection_count, 1)
         self.assertEqual(self.source.rejection_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPipelineBugTickets(HelpdeskAlertHttpCommon):
+    """A source with “Open a Bug Ticket on Failure”: failing runs without a ticket open one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.category_qa = cls.env["helpdesk.category"].create({"name": "QA", "team_id": cls.team_a.id})
+        cls.qa = cls.Source.create(
+            {
+                "name": "Nightly QA",
+                "kind": "pipeline",
+                "pipeline_open_bug": True,
+                "team_id": cls.team_a.id,
+                "category_id": cls.category_qa.id,
+                "type_id": cls.env.ref("helpdesk_itil.type_bug").id,
+            }
+        )
+        cls.qa_token = cls.qa._generate_token()
+
+    def post_run(self, status="failure", build=1, **fields):
+        payload = {
+            "project": "erp",
+            "branch": "main",
+            "job": "e2e-tests",
+            "status": status,
+            "note": f"Run {build}: 3 tests failed in test_invoice.py" if status == "failure" else f"Run {build} passed",
+            "build_url": f"https://ci.example.com/erp/-/pipelines/{build}",
+            **fields,
+        }
+        response = self.post(f"/helpdesk/pipeline/{self.qa.id}", payload, token=self.qa_token)
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def bug_tickets(self):
+        return self.alert_tickets(self.qa)
+
+    def test_failing_run_opens_a_bug_ticket_and_repeats_update_it(self):
+        result = self.post_run(build=1)
+        ticket = self.bug_tickets()
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(result["action"], "created")
+        self.assertEqual(result["ticket"], ticket.reference)
+        self.assertEqual(ticket.name, "Pipeline failed: erp · main · e2e-tests")
+        self.assertEqual(ticket.type_id, self.env.ref("helpdesk_itil.type_bug"))
+        self.assertEqual(
+            (ticket.team_id, ticket.category_id, ticket.channel), (self.team_a, self.category_qa, "pipeline")
+        )
+        self.assertIn("3 tests failed", ticket.description)
+        self.assertIn('href="https://ci.example.com/erp/-/pipelines/1"', ticket.description)
+        self.assertEqual(ticket.alert_repeat_count, 0)
+        # The same pipeline fails again: the same ticket, a note with the new build.
+        for build in (2, 3):
+            self.assertEqual(self.post_run(build=build)["action"], "updated")
+        self.env.invalidate_all()
+        self.assertEqual(self.bug_tickets(), ticket)
+        self.assertEqual(ticket.alert_repeat_count, 2)
+        self.assertIn('href="https://ci.example.com/erp/-/pipelines/3"', ticket.message_ids[0].body)
+        # Another job or branch is another pipeline.
+        self.post_run(build=4, job="unit-tests")
+        self.post_run(build=5, branch="release-2.4")
+        self.assertEqual(len(self.bug_tickets()), 3)
+
+    def test_success_is_noted_on_the_open_bug_and_never_resolves_it(self):
+        self.assertEqual(
+            self.post_run("success", build=1), {"ok": True, "source": "Nightly QA", "action": "ignored", "ticket": None}
+        )
+        self.assertFalse(self.bug_tickets(), "a passing pipeline without a bug opens nothing")
+        self.post_run(build=2)
+        ticket = self.bug_tickets()
+        result = self.post_run("success", build=3)
+        self.assertEqual((result["action"], result["state"]), ("updated", "new"))
+        self.env.invalidate_all()
+        self.assertIn("Pipeline Nightly QA succeeded.", html2plaintext(ticket.message_ids[0].body))
+        # Resolved by a person, the pipeline fails again: reopened.
+        self.resolve(ticket)
+        self.assertEqual(self.post_run(build=4)["action"], "reopened")
+        self.env.invalidate_all()
+        self.assertEqual((ticket.state, ticket.reopen_count), ("in_progress", 1))
+        # Closed: the next failure is a new bug.
+        self.resolve(ticket, self.stage_closed)
+        self.post_run(build=5)
+        self.assertEqual(len(self.bug_tickets()), 2)
+
+    def test_without_the_setting_or_with_an_unknown_ticket_nothing_is_opened(self):
+        before = self.snapshot()
+        self.qa.pipeline_open_bug = False
+        response = self.post(
+            f"/helpdesk/pipeline/{self.qa.id}",
+            {"project": "erp", "status": "failure"},
+            token=self.qa_token,
+        )
+        self.assertRejected(response, 400, "“ticket” is missing", source=self.qa, before=before)
+        self.qa.pipeline_open_bug = True
+        response = self.post(
+            f"/helpdesk/pipeline/{self.qa.id}",
+            {"ticket": "HD-999999", "project": "erp", "status": "failure"},
+            token=self.qa_token,
+        )
+        self.assertRejected(response, 404, "Ticket HD-999999 not found", source=self.qa, before=before)
+        response = self.post(f"/helpdesk/pipeline/{self.qa.id}", {"status": "failure"}, token=self.qa_token)
+        self.assertRejected(response, 400, "“ticket” or “project” is missing", source=self.qa, before=before)
+
+    def test_the_source_form_proposes_the_bug_type(self):
+        with Form(self.Source) as form:
+            form.name = "GitHub Actions"
+            form.kind = "pipeline"
+            self.assertEqual(form.type_id, self.env.ref("helpdesk_itil.type_incident"))
+            form.pipeline_open_bug = True
+            self.assertEqual(form.type_id, self.env.ref("helpdesk_itil.type_bug"))

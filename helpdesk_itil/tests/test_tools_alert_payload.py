@@ -4,7 +4,14 @@ from odoo.tests import BaseCase
 from odoo.tools.translate import LazyGettext
 
 from ..models.helpdesk_stage import TICKET_STATES
-from ..tools.alert_payload import AlertPayloadError, hash_token, parse_alerts, parse_pipeline_payload
+from ..tools.alert_payload import (
+    AlertPayloadError,
+    alert_digest,
+    hash_token,
+    parse_alerts,
+    parse_pipeline_payload,
+    pipeline_key,
+)
 from .alert_common import GRAFANA_LEGACY, GRAFANA_UNIFIED, am_alert, am_payload
 
 STATES = [state for state, _label in TICKET_STATES]
@@ -228,6 +235,35 @@ class TestAlertFingerprint(AlertPayloadCase):
         )
 
 
+class TestAlertDigest(AlertPayloadCase):
+    def test_digest_follows_what_the_alert_says_not_when(self):
+        def digest(alert, payload_format="alertmanager"):
+            payload = am_payload(alert) if payload_format == "alertmanager" else alert
+            return alert_digest(self.parse(payload, payload_format)[0])
+
+        base = digest(am_alert("fp-1"))
+        self.assertRegex(base, r"^[0-9a-f]{64}$")
+        later = am_alert("fp-1")
+        later.update(startsAt="2026-11-25T11:00:00Z", endsAt="2026-11-25T12:00:00Z")
+        self.assertEqual(digest(later), base, "timestamps change with every notification")
+        reordered = am_alert("fp-1")
+        reordered["labels"] = dict(reversed(reordered["labels"].items()))
+        self.assertEqual(digest(reordered), base)
+        self.assertNotEqual(digest(am_alert("fp-1", instance="web-2")), base, "a label changed")
+        annotated = am_alert("fp-1")
+        annotated["annotations"] = dict(annotated["annotations"], summary="CPU above 95%")
+        self.assertNotEqual(digest(annotated), base, "an annotation changed")
+        self.assertNotEqual(digest(am_alert("fp-1", status="resolved")), base, "the status changed")
+        # Grafana's current value changes at every evaluation: not a change of the alert.
+        grafana = copy.deepcopy(GRAFANA_UNIFIED)
+        first = digest(grafana, "grafana")
+        grafana["alerts"][0]["valueString"] = "[ var='B' value=51.2 ]"
+        self.assertEqual(digest(grafana, "grafana"), first)
+        # Generic alerts: summary and description are what they say.
+        generic = {"fingerprint": "backup", "status": "firing", "summary": "Backup failed"}
+        self.assertNotEqual(digest(generic, "generic"), digest(dict(generic, summary="Backup late"), "generic"))
+
+
 class TestAlertRefusals(AlertPayloadCase):
     def test_not_an_object(self):
         for payload_format in ("alertmanager", "grafana", "generic"):
@@ -320,6 +356,9 @@ class TestPipelinePayload(AlertPayloadCase):
                 "status": "success",
                 "resolution_note": "",
                 "closure_code": "",
+                "project": "",
+                "branch": "",
+                "job": "",
             },
         )
         for payload in ({"note": "x"}, {"stage": "pending"}, {"status": "failure"}, {"build_url": "http://ci/1"}):
@@ -349,6 +388,41 @@ class TestPipelinePayload(AlertPayloadCase):
         ):
             with self.subTest(message=message):
                 self.assertRefused(message, parse_pipeline_payload, payload, STATES)
+
+
+class TestPipelineRun(AlertPayloadCase):
+    """Payloads without a ticket, for sources that open bug tickets."""
+
+    def test_run_fields_and_key(self):
+        strings = parse_pipeline_payload(
+            {"project": " erp ", "branch": "main", "job": "e2e", "status": "failure"}, STATES, open_bugs=True
+        )
+        self.assertEqual((strings["ticket"], strings["project"], strings["status"]), ("", "erp", "failure"))
+        self.assertEqual(pipeline_key(strings), '["erp", "main", "e2e"]')
+        self.assertNotEqual(pipeline_key(dict(strings, branch="main/e2e", job="")), pipeline_key(strings))
+        # With a ticket, the usual payload: project, branch and job are only shown.
+        strings = parse_pipeline_payload({"ticket": "HD-1", "project": "erp", "note": "x"}, STATES, open_bugs=True)
+        self.assertEqual(strings["ticket"], "HD-1")
+
+    def test_run_refusals(self):
+        for payload, message in (
+            (
+                {"status": "failure"},
+                "“ticket” or “project” is missing: give the ticket reference, or the project (and branch, job) "
+                "of the pipeline run.",
+            ),
+            (
+                {"project": "erp", "note": "x"},
+                "“status” is missing: a pipeline run without “ticket” must say success or failure.",
+            ),
+            (
+                {"project": "erp", "status": "failure", "stage": "resolved"},
+                "“stage” needs a “ticket”: a pipeline run cannot move a ticket.",
+            ),
+            ({"project": ["erp"], "status": "failure"}, "“project” must be a string."),
+        ):
+            with self.subTest(message=message):
+                self.assertRefused(message, parse_pipeline_payload, payload, STATES, True)
 
 
 class TestToken(BaseCase):

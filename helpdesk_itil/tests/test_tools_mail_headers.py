@@ -1,3 +1,4 @@
+import email
 import email.policy
 import os
 import string
@@ -6,7 +7,14 @@ from email.message import EmailMessage
 from odoo.tests import BaseCase
 from odoo.tools import html2plaintext, plaintext2html
 
-from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
+from ..tools.mail_headers import (
+    best_effort_text,
+    forwarded_sender,
+    is_automated_email,
+    read_headers,
+    rebuild_email,
+    subject_references,
+)
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
@@ -162,3 +170,52 @@ class TestSubjectReferences(BaseCase):
         ):
             with self.subTest(subject=subject):
                 self.assertEqual(subject_references(subject), expected)
+
+
+def corpus(name):
+    with open(os.path.join(DATA_DIR, "corpus", name), "rb") as f:
+        return f.read()
+
+
+class TestUnparsedMessages(BaseCase):
+    """What is read of a message Odoo's parser refuses (tests/data/corpus)."""
+
+    def test_headers_of_a_delivery_report_whose_boundary_is_cut_off(self):
+        headers = read_headers(b"Delivered-To: Desk <desk@helpdesk.example.com>\n" + corpus("cpython_msg_25.eml"))
+        self.assertEqual(headers["message_id"], "<200104061723.JAB03225@zinfandel.lacita.com>")
+        self.assertEqual(headers["email_from"], "Mail Delivery Subsystem <MAILER-DAEMON@zinfandel.lacita.com>")
+        self.assertEqual(
+            headers["recipients"],
+            ["desk@helpdesk.example.com", "linuxuser-admin@www.linux.org.uk", "postmaster@zinfandel.lacita.com"],
+        )
+        self.assertTrue(is_automated_email(headers["headers"]), "Auto-Submitted is read too")
+        text = best_effort_text(corpus("cpython_msg_25.eml"))
+        self.assertIn("<scoffman@wellpartner.com>  (unrecoverable error)", text)
+
+    def test_broken_charsets_and_missing_headers(self):
+        # GB2312 announced, UTF-8 sent; an 8-bit address; no Message-Id.
+        raw = corpus("mailparser_mail_test_12.eml")
+        headers = read_headers(raw)
+        self.assertEqual(headers["subject"], "代开各地增值税发票")
+        self.assertEqual(headers["message_id"], "")
+        self.assertTrue(best_effort_text(raw).startswith("你好！我公司可代开各类增值税发票"))
+        # An encoded word with bytes that are not GB2312: replaced, the rest kept.
+        self.assertTrue(read_headers(corpus("mailparser_mail_test_9.eml"))["subject"].startswith("我把镜头拉近些"))
+        # Nothing but a body: empty headers, never an error.
+        headers = read_headers(b"\n\nJust a body")
+        self.assertEqual((headers["subject"], headers["email_from"], headers["recipients"]), ("", "", []))
+        self.assertEqual(best_effort_text(b"\n\nJust a body"), "Just a body")
+        # An unknown charset: read as UTF-8, else Latin-1.
+        raw = b'Content-Type: text/plain; charset="x-mac-unknown"\n\nd\xe9j\xe0 pay\xe9e'
+        self.assertEqual(best_effort_text(raw), "déjà payée")
+
+    def test_rebuilt_message_is_plain_and_carries_the_original(self):
+        raw = corpus("mailparser_mail_test_12.eml")
+        rebuilt = email.message_from_bytes(rebuild_email(raw), policy=email.policy.SMTP)
+        self.assertEqual(str(rebuilt["Subject"]), "代开各地增值税发票")
+        self.assertEqual(str(rebuilt["From"]), "张先生 <baoguan@hotmail.com>")
+        self.assertIn("root@localhost", str(rebuilt["Delivered-To"]))
+        self.assertNotIn("dangl", str(rebuilt["To"] or ""), "an address that is not ASCII is left out")
+        original, text = [part for part in rebuilt.walk() if not part.is_multipart()]
+        self.assertEqual((original.get_filename(), original.get_content()), ("original.eml", raw))
+        self.assertIn("我公司可代开各类增值税发票", text.get_content())

@@ -46,6 +46,14 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def alert_digest(alert):
+    """SHA-256 of what an alert says (status, labels, annotations, summary, description,
+    severity): equal digests mean a plain repeat. Timestamps and Grafana's current values
+    are left out: they change with every notification of a still-firing alert."""
+    content = {key: alert[key] for key in ("status", "labels", "annotations", "summary", "description", "severity")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 # ----------------------------------------------------------------------
 # Alerts
 # ----------------------------------------------------------------------
@@ -255,26 +263,63 @@ def _text(value):
 # ----------------------------------------------------------------------
 
 
-def parse_pipeline_payload(payload, states):
+PIPELINE_FIELDS = (
+    "ticket",
+    "note",
+    "stage",
+    "build_url",
+    "status",
+    "resolution_note",
+    "closure_code",
+    "project",
+    "branch",
+    "job",
+)
+
+
+def parse_pipeline_payload(payload, states, open_bugs=False):
     """The fields of a pipeline payload as stripped strings, checked one by one; `states`:
-    the ITIL states a ticket may be moved to. Raises AlertPayloadError (400)."""
+    the ITIL states a ticket may be moved to. With `open_bugs` (the source opens a bug
+    ticket when a pipeline fails), a payload without `ticket` reports a run of the pipeline
+    named by `project` (and `branch`, `job`) with its `status`. Raises AlertPayloadError (400)."""
     if not isinstance(payload, dict):
         raise AlertPayloadError(400, _lt("The payload must be a JSON object."))
     strings = {}
-    for key in ("ticket", "note", "stage", "build_url", "status", "resolution_note", "closure_code"):
+    for key in PIPELINE_FIELDS:
         value = payload.get(key)
         if value is not None and not isinstance(value, str):
             raise AlertPayloadError(400, _lt("“%(key)s” must be a string.", key=key))
         strings[key] = (value or "").strip()
-    if not strings["ticket"]:
-        raise AlertPayloadError(400, _lt("“ticket” is missing: give the ticket reference, e.g. HD-000123."))
     _check_choice("status", strings["status"], PIPELINE_STATUSES)
     _check_choice("stage", strings["stage"], states, _lt("an ITIL state"))
     if strings["build_url"] and not strings["build_url"].startswith(("http://", "https://")):
         raise AlertPayloadError(400, _lt("“build_url” must be an http(s) URL."))
+    if not strings["ticket"]:
+        if not open_bugs:
+            raise AlertPayloadError(400, _lt("“ticket” is missing: give the ticket reference, e.g. HD-000123."))
+        if not strings["project"]:
+            raise AlertPayloadError(
+                400,
+                _lt(
+                    "“ticket” or “project” is missing: give the ticket reference, or the project (and "
+                    "branch, job) of the pipeline run."
+                ),
+            )
+        if not strings["status"]:
+            raise AlertPayloadError(
+                400, _lt("“status” is missing: a pipeline run without “ticket” must say success or failure.")
+            )
+        if strings["stage"]:
+            raise AlertPayloadError(400, _lt("“stage” needs a “ticket”: a pipeline run cannot move a ticket."))
+        return strings
     if not (strings["note"] or strings["stage"] or strings["status"] or strings["build_url"]):
         raise AlertPayloadError(400, _lt("Nothing to do: give at least a note, a stage, a status or a build_url."))
     return strings
+
+
+def pipeline_key(strings):
+    """The fingerprint of a pipeline run's ticket: one open bug ticket per project, branch and job."""
+    return json.dumps([strings["project"], strings["branch"], strings["job"]], ensure_ascii=False)
 
 
 def _check_choice(key, value, allowed, what=None):

@@ -1,8 +1,18 @@
 """Incoming email, read without a database: automated senders, the original sender of a
-forwarded email, ticket references in a subject."""
+forwarded email, ticket references in a subject, and what can still be read of a message
+that Odoo's mail parser refuses (its headers, its text)."""
 
+import base64
+import email
+import email.errors
+import email.policy
 import re
+from email.header import Header, decode_header
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.utils import formataddr, getaddresses
 
+from odoo.tools import html2plaintext
 from odoo.tools.mail import email_split
 
 # Headers that automated senders (out-of-office, auto-responders, ticketing systems,
@@ -31,6 +41,25 @@ FORWARD_FROM = re.compile(
     r"\bfrom\W{0,3}:\W*(?P<name>[^\n@]{0,100}?)[\s<*\"]*(?P<email>[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
     re.IGNORECASE,
 )
+# Headers that say where a message was delivered, in the order Odoo's gateway reads them.
+RECIPIENT_HEADERS = ("Delivered-To", "To", "Cc", "Resent-To", "Resent-Cc")
+ADDRESS_HEADERS = ("From", "To", "Cc", "Delivered-To", "Reply-To")
+# Headers kept when an unreadable message is rebuilt as a plain one (who, when, threading,
+# and what tells a machine's message from a person's).
+REBUILT_HEADERS = (
+    *ADDRESS_HEADERS,
+    "Subject",
+    "Date",
+    "Message-Id",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+    "Precedence",
+    "Return-Path",
+    *AUTO_REPLY_HEADERS,
+)
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+TEXT_LIMIT = 100_000
 # A ticket reference in an email subject, e.g. "Re: [HD-000123] VPN drops".
 REFERENCE_PATTERN = re.compile(r"\b[A-Z][A-Z0-9]*-\d{3,}\b", re.IGNORECASE)
 
@@ -69,3 +98,135 @@ def forwarded_sender(text):
 def subject_references(subject):
     """The ticket references in an email subject, upper-cased: {"HD-000123"}."""
     return {reference.upper() for reference in REFERENCE_PATTERN.findall(subject or "")}
+
+
+# ----------------------------------------------------------------------
+# Messages Odoo's parser refuses
+# ----------------------------------------------------------------------
+
+
+def _header_text(value):
+    """A header value as readable text: encoded words decoded, 8-bit bytes read as UTF-8
+    (else Latin-1), no line breaks. Never raises."""
+    value = str(value or "")
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        value = _decode(value.encode("ascii", "surrogateescape"), None)
+    try:
+        chunks = decode_header(value)
+    except (ValueError, email.errors.HeaderParseError):  # a broken encoded word stays as it was sent
+        chunks = [(value, None)]
+    value = "".join(chunk if isinstance(chunk, str) else _decode(chunk, charset) for chunk, charset in chunks)
+    return " ".join(value.split())
+
+
+def read_headers(raw):
+    """The headers of the raw message `raw` (bytes), read leniently without its body.
+
+    Returns a dict: message_id, subject, email_from, date (as sent), to, cc (text),
+    recipients (lower-cased addresses of the delivery headers), references (message ids of
+    References and In-Reply-To, oldest first), headers (email.message.Message holding the
+    headers as sent, for is_automated_email). Never raises: what cannot be read is empty.
+    """
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+
+    def text(name):
+        return ", ".join(filter(None, (_header_text(value) for value in headers.get_all(name) or ())))
+
+    recipients = []
+    for name in RECIPIENT_HEADERS:
+        for _name, address in getaddresses([_header_text(value) for value in headers.get_all(name) or ()]):
+            address = address.strip().lower()
+            if "@" in address and address not in recipients:
+                recipients.append(address)
+    message_id = text("Message-Id")
+    return {
+        "message_id": (MESSAGE_ID.findall(message_id) or [message_id])[0][:998],
+        "subject": text("Subject"),
+        "email_from": text("From"),
+        "date": text("Date"),
+        "to": text("To"),
+        "cc": text("Cc"),
+        "recipients": recipients,
+        "references": MESSAGE_ID.findall(f"{text('References')} {text('In-Reply-To')}"),
+        "headers": headers,
+    }
+
+
+def _decode(data, charset):
+    """Bytes as text: UTF-8 when they are (mislabelled messages are often UTF-8), else in
+    `charset` if it names a codec, else Latin-1."""
+    for encoding, errors in (("utf-8", "strict"), (charset, "replace"), ("latin-1", "strict")):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding, errors=errors)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")
+
+
+def best_effort_text(raw, limit=TEXT_LIMIT):
+    """The readable text of the raw message `raw` (bytes): its text/plain parts, else its
+    HTML parts as text, else whatever its body holds. Never raises; at most `limit`
+    characters."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        plain, html = [], []
+        for part in message.walk():
+            if part.is_multipart() or part.get_filename():
+                continue
+            content_type = part.get_content_type()
+            if content_type not in ("text/plain", "text/html"):
+                continue
+            data = part.get_payload(decode=True)
+            if data:
+                (plain if content_type == "text/plain" else html).append(_decode(data, part.get_content_charset()))
+        if plain:
+            text = "\n\n".join(plain)
+        elif html:
+            text = html2plaintext("\n".join(html))
+        else:
+            # e.g. a multipart message whose boundary is lost: its whole body is one string.
+            payload = message.get_payload()
+            text = payload if isinstance(payload, str) else ""
+            text = _decode(text.encode("ascii", "surrogateescape"), None)
+    except Exception:  # noqa: BLE001 - the text is a courtesy: the raw message is kept anyway
+        _head, _sep, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+        text = _decode(body, None)
+    return text.replace("\x00", "")[:limit].strip()
+
+
+def rebuild_email(raw, headers=None, filename="original.eml"):
+    """A plain message Odoo's parser can read, standing for the raw message `raw` that it
+    refused: the sender, recipients, subject, date, threading and automated-sender headers
+    of `raw` (decoded), its best-effort text as body, and `raw` itself attached as
+    `filename`. Returns bytes."""
+    headers = headers or read_headers(raw)
+    message = Message(policy=email.policy.compat32)
+    for name in REBUILT_HEADERS:
+        values = [_header_text(value) for value in headers["headers"].get_all(name) or ()]
+        values = [value for value in values if value]
+        if not values:
+            continue
+        if name in ADDRESS_HEADERS:
+            pairs = getaddresses(values)
+            value = ", ".join(formataddr(pair, charset="utf-8") for pair in pairs if pair[1] and pair[1].isascii())
+        else:
+            value = values[0] if name == "Message-Id" else ", ".join(values)
+            if not value.isascii():
+                value = Header(value, "utf-8").encode()
+        if value:
+            message[name] = value
+    message["MIME-Version"] = "1.0"
+    message.set_type("multipart/mixed")
+    text = Message(policy=email.policy.compat32)
+    text.set_payload(best_effort_text(raw), charset="utf-8")
+    original = Message(policy=email.policy.compat32)
+    original.set_type("application/octet-stream")
+    original.set_payload(base64.encodebytes(raw).decode("ascii"))
+    original["Content-Transfer-Encoding"] = "base64"
+    original.add_header("Content-Disposition", "attachment", filename=filename)
+    # The original first: Odoo keeps only the first text of what it takes for a bounce.
+    message.attach(original)
+    message.attach(text)
+    return message.as_bytes()

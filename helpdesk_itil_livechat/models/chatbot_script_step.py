@@ -1,3 +1,7 @@
+import math
+
+from markupsafe import escape
+
 from odoo import fields, models
 from odoo.tools import html2plaintext
 
@@ -24,6 +28,20 @@ class ChatbotScriptStep(models.Model):
 
     def _process_step(self, discuss_channel):
         self.ensure_one()
+        if self.step_type == "create_ticket":
+            # The public entry points' limit per client address (helpdesk.rate.limit).
+            wait = self.env["helpdesk.rate.limit"].sudo()._consume_request("chatbot")
+            if wait:
+                return discuss_channel._chatbot_post_message(
+                    self.chatbot_script_id,
+                    escape(
+                        self.env._(
+                            "Too many requests from your network: I could not file this one. Please try again in "
+                            "%(minutes)s minutes, or write to us by email.",
+                            minutes=math.ceil(wait / 60),
+                        )
+                    ),
+                )
         posted_message = super()._process_step(discuss_channel)
         if self.step_type == "create_ticket":
             self._process_step_create_ticket(discuss_channel)

@@ -234,3 +234,21 @@ class TestLivechatTicket(BusCase, HttpCase):
         self.assertEqual(ticket.name, "Printer on floor 2 is jammed")
         self.assertEqual(ticket.origin_channel_id, channel)
         self.assertEqual(ticket.partner_name, "Tour Visitor Ticket Command")
+
+    def test_chatbot_ticket_step_is_rate_limited_per_address(self):
+        """The public entry points' limit (5 per address in 10 minutes, 20 a day): beyond
+        it the bot says so and files nothing."""
+        scopes = []
+
+        def consume(limit, scope):
+            scopes.append(scope)
+            return 540
+
+        self.patch(self.registry["helpdesk.rate.limit"], "_consume_request", consume)
+        channel = self.play_bot()
+        self.assertEqual(scopes, ["chatbot"])
+        self.assertFalse(self.chat_tickets())
+        last = html2plaintext(channel.message_ids[0].body)
+        self.assertIn("Too many requests from your network", last)
+        self.assertIn("try again in 9 minutes", last)
+        self.assertNotIn("Your ticket is logged.", last)
