@@ -32,3 +32,4 @@ from . import test_erp_partner
 from . import test_erp_tour
 from . import test_tools_alert_payload
 from . import test_tools_mail_headers
+from . import test_tools_text
