@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.3.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",
@@ -80,6 +80,9 @@
         "demo/helpdesk_go_live_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "helpdesk_itil/static/src/scss/*.scss",
+        ],
         "web.assets_tests": [
             "helpdesk_itil/static/tests/tours/**/*",
         ],

@@ -6,7 +6,9 @@ from . import test_ticket_security
 from . import test_ticket_views
 from . import test_ticket_closure
 from . import test_ticket_decisions
+from . import test_ticket_duplicates
 from . import test_migration_one_home
+from . import test_migration_duplicates
 from . import test_tools_business_clock
 from . import test_escalation
 from . import test_escalation_wizard
