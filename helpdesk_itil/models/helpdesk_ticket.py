@@ -1222,14 +1222,18 @@ class HelpdeskTicket(models.Model):
         self.check_access("read")
         self.env["helpdesk.ticket.duplicate"]._detect(self, refresh=True)
         count = len(self.duplicate_pair_ids | self.duplicated_by_pair_ids)
+        if count > 1:
+            message = self.env._("%(count)s possible duplicates found.", count=count)
+        elif count:
+            message = self.env._("A possible duplicate found.")
+        else:
+            message = self.env._("No possible duplicates found.")
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "warning" if count else "info",
-                "message": self.env._("%(count)s possible duplicates found.", count=count)
-                if count
-                else self.env._("No possible duplicates found."),
+                "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

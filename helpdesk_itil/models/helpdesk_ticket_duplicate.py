@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from .helpdesk_stage import OPEN_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY, DUPLICATE_WINDOW_HOURS
+from .helpdesk_ticket import MACHINE_CHANNELS
 
 # At most that many candidates are proposed for a ticket, the most similar first.
 MAX_CANDIDATES = 5
@@ -113,7 +114,7 @@ class HelpdeskTicketDuplicate(models.Model):
                 t.active
                 and t.state in OPEN_STATES
                 and not t.alert_source_id
-                and t.channel not in ("alert", "pipeline")
+                and t.channel not in MACHINE_CHANNELS
                 and (t.team_id.duplicate_window_hours if t.team_id else DUPLICATE_WINDOW_HOURS) > 0
                 and (t.subject_normalized or t.description_hash)
                 and (t.commercial_partner_id or t.partner_email_normalized)

@@ -295,7 +295,7 @@ class TestDuplicateDetection(DuplicateFixtures, HelpdeskCommon):
         self.assertEqual(action["params"]["message"], "No possible duplicates found.")
         self.team_a.duplicate_similarity = 0.2
         action = new.with_user(self.user_a).action_find_duplicates()
-        self.assertEqual(action["params"]["message"], "1 possible duplicates found.")
+        self.assertEqual(action["params"]["message"], "A possible duplicate found.")
         self.assertEqual(set(self.candidates(new)), {old})
         # From the older side too: the window runs both ways.
         self.pairs(old, new).unlink()
