@@ -82,6 +82,9 @@
         "demo/helpdesk_go_live_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "helpdesk_itil/static/src/scss/*.scss",
+        ],
         "web.assets_tests": [
             "helpdesk_itil/static/tests/tours/**/*",
         ],

@@ -8,6 +8,7 @@ from . import helpdesk_category
 from . import helpdesk_category_field
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_ticket_duplicate
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_sla_interval

@@ -7,6 +7,11 @@ from odoo.fields import Domain
 from .helpdesk_priority_matrix import URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
 
+# Duplicate detection defaults: a ticket's possible duplicates are the open tickets of the
+# same customer created within this many hours, whose subject is at least this similar.
+DUPLICATE_WINDOW_HOURS = 72
+DUPLICATE_SIMILARITY = 0.6
+
 
 class HelpdeskTeam(models.Model):
     _name = "helpdesk.team"
@@ -164,6 +169,28 @@ class HelpdeskTeam(models.Model):
         help="Publish a form anyone can use without an account to submit a ticket to this team.",
     )
     public_form_url = fields.Char(string="Web Form URL", compute="_compute_public_form_url")
+    # Duplicates (helpdesk.ticket.duplicate)
+    duplicate_window_hours = fields.Integer(
+        string="Look for Duplicates Within (hours)",
+        default=DUPLICATE_WINDOW_HOURS,
+        help="A new ticket is compared with the open tickets of the same customer company or sender "
+        "address created this many hours before or after it; possible duplicates are shown on the "
+        "ticket. 0: no duplicate detection for this team.",
+    )
+    duplicate_similarity = fields.Float(
+        string="Subject Similarity",
+        default=DUPLICATE_SIMILARITY,
+        help="How alike two subjects must be (trigram similarity of the subjects without "
+        "Re:/Fwd:/[reference], 0–100 %) for the tickets to be possible duplicates. The same subject "
+        "or the same description (40 characters or more) always counts.",
+    )
+    duplicate_merge_double_submissions = fields.Boolean(
+        string="Merge Exact Double Submissions",
+        help="Takes effect with ticket merging, which is not available yet: the same sender sending "
+        "the same subject and description twice within 10 minutes will be merged into the first "
+        "ticket instead of being shown as a possible duplicate. Until then the second ticket is "
+        "shown as a possible duplicate (100 %) like any other.",
+    )
     open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
@@ -177,6 +204,13 @@ class HelpdeskTeam(models.Model):
 
     _auto_close_days_positive = models.Constraint(
         "CHECK (auto_close_days >= 0)", "The number of days before closing an unconfirmed ticket cannot be negative."
+    )
+    _duplicate_window_positive = models.Constraint(
+        "CHECK (duplicate_window_hours >= 0)", "The window for duplicates is a number of hours, 0 or more."
+    )
+    _duplicate_similarity_range = models.Constraint(
+        "CHECK (duplicate_similarity > 0 AND duplicate_similarity <= 1)",
+        "The subject similarity of duplicates is a share above 0 % and up to 100 %.",
     )
 
     @api.depends("company_id")

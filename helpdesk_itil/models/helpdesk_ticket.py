@@ -1,6 +1,7 @@
 import logging
 import math
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2.errors
@@ -9,14 +10,17 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import html2plaintext, is_html_empty, mute_logger, plaintext2html
+from odoo.modules.db import FunctionStatus
+from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
 from ..tools import ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
+from ..tools.text import description_hash, normalize_subject
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
+from .helpdesk_team import DUPLICATE_SIMILARITY
 from .res_partner import PRIORITY_BOOST_TIERS
 
 _logger = logging.getLogger(__name__)
@@ -527,6 +531,50 @@ class HelpdeskTicket(models.Model):
         "customer replied to a closed ticket.",
     )
 
+    # Similarity and duplicates (helpdesk.ticket.duplicate, _find_similar_tickets)
+    subject_normalized = fields.Char(
+        compute="_compute_subject_normalized",
+        store=True,
+        precompute=True,
+        index="trigram",
+        help="The subject without Re:/Fwd:/[reference], lower-cased: what similar tickets are compared on.",
+    )
+    description_hash = fields.Char(
+        compute="_compute_description_hash",
+        store=True,
+        precompute=True,
+        help="Fingerprint of the description's words (40 characters or more): equal descriptions, equal hashes.",
+    )
+    partner_email_normalized = fields.Char(
+        string="Normalized Customer Email",
+        compute="_compute_partner_email_normalized",
+        store=True,
+        precompute=True,
+        help="The customer's address, normalized: tickets of the same sender are compared for duplicates.",
+    )
+    # Computed for the current user (record rules of helpdesk.ticket.duplicate): a pair shows
+    # only to who may read both tickets, whatever was read before in the same transaction.
+    duplicate_pair_ids = fields.Many2many(
+        "helpdesk.ticket.duplicate",
+        string="Possible Duplicate Of",
+        compute="_compute_duplicate_pair_ids",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Older open tickets this one may duplicate (found when it was created or by Find Duplicates).",
+    )
+    duplicated_by_pair_ids = fields.Many2many(
+        "helpdesk.ticket.duplicate",
+        string="Possible Duplicates",
+        compute="_compute_duplicate_pair_ids",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Newer open tickets that may duplicate this one.",
+    )
+    has_possible_duplicates = fields.Boolean(
+        compute="_compute_duplicate_pair_ids",
+        search="_search_has_possible_duplicates",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="An open ticket with possible duplicates that nobody dismissed yet.",
+    )
+
     _reference_uniq = models.Constraint("unique (reference)", "Ticket references must be unique.")
     # One open (not closed, not cancelled) ticket per alert: a burst of notifications of the
     # same alert cannot open duplicates, whatever the number of concurrent requests.
@@ -534,6 +582,11 @@ class HelpdeskTicket(models.Model):
         "(alert_source_id, alert_fingerprint) WHERE alert_fingerprint IS NOT NULL "
         "AND is_closed IS NOT TRUE AND active IS NOT FALSE",
         "This alert already has an open ticket.",
+    )
+    # Duplicate detection: a customer's (or a sender's) tickets of the last hours.
+    _customer_create_date_idx = models.Index("(commercial_partner_id, create_date)")
+    _email_create_date_idx = models.Index(
+        "(partner_email_normalized, create_date) WHERE partner_email_normalized IS NOT NULL"
     )
 
     @api.depends("team_id")
@@ -687,6 +740,57 @@ class HelpdeskTicket(models.Model):
             ticket.sla_status = min(statuses, key=rank.get) if statuses else False
             ticket.sla_failed = "failed" in ticket.sla_ids.mapped("status")
 
+    @api.depends("name")
+    def _compute_subject_normalized(self):
+        for ticket in self:
+            ticket.subject_normalized = normalize_subject(ticket.name) or False
+
+    @api.depends("description")
+    def _compute_description_hash(self):
+        for ticket in self:
+            ticket.description_hash = description_hash(ticket.description) or False
+
+    @api.depends("partner_email")
+    def _compute_partner_email_normalized(self):
+        for ticket in self:
+            ticket.partner_email_normalized = email_normalize(ticket.partner_email or "") or False
+
+    @api.depends_context("uid")
+    def _compute_duplicate_pair_ids(self):
+        """The pairs not dismissed whose other ticket is open, among those the current user
+        may read (helpdesk.ticket.duplicate's record rules: both tickets readable)."""
+        Pair = self.env["helpdesk.ticket.duplicate"]
+        ids = [ticket._origin.id for ticket in self if ticket._origin.id]
+        pairs = (
+            Pair.search(
+                Domain("dismissed", "=", False) & (Domain("ticket_id", "in", ids) | Domain("original_id", "in", ids))
+            )
+            if ids
+            else Pair
+        )
+        newer, older = defaultdict(Pair.browse), defaultdict(Pair.browse)
+        for pair in pairs:
+            if not pair.original_id.is_closed:
+                newer[pair.ticket_id.id] |= pair
+            if not pair.ticket_id.is_closed:
+                older[pair.original_id.id] |= pair
+        for ticket in self:
+            ticket.duplicate_pair_ids = newer[ticket._origin.id]
+            ticket.duplicated_by_pair_ids = older[ticket._origin.id]
+            ticket.has_possible_duplicates = not ticket.is_closed and bool(
+                newer[ticket._origin.id] or older[ticket._origin.id]
+            )
+
+    def _search_has_possible_duplicates(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        Pair = self.env["helpdesk.ticket.duplicate"]
+        newer = Pair._search(Domain("dismissed", "=", False) & Domain("original_id.is_closed", "=", False))
+        older = Pair._search(Domain("dismissed", "=", False) & Domain("ticket_id.is_closed", "=", False))
+        return Domain("is_closed", "=", False) & (
+            Domain("id", "any!", newer.subselect("ticket_id")) | Domain("id", "any!", older.subselect("original_id"))
+        )
+
     def _compute_access_url(self):
         # Every ticket has its page: portal.mixin's default ("#") is not needed.
         for ticket in self:
@@ -750,6 +854,7 @@ class HelpdeskTicket(models.Model):
             if overridden:
                 overridden._write_stamps({"priority_overridden": True})
         tickets._check_resolution_requirements()
+        self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
@@ -1285,6 +1390,31 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
 
+    def action_find_duplicates(self):
+        """Look again for this ticket's possible duplicates (as at creation, with the team's
+        current settings); those an agent dismissed stay dismissed."""
+        self.ensure_one()
+        if not self.env.user.has_group("helpdesk_itil.group_helpdesk_user"):
+            raise AccessError(self.env._("Only helpdesk users look for duplicate tickets."))
+        self.check_access("read")
+        self.env["helpdesk.ticket.duplicate"]._detect(self, refresh=True)
+        count = len(self.duplicate_pair_ids | self.duplicated_by_pair_ids)
+        if count > 1:
+            message = self.env._("%(count)s possible duplicates found.", count=count)
+        elif count:
+            message = self.env._("A possible duplicate found.")
+        else:
+            message = self.env._("No possible duplicates found.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if count else "info",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_create_quotation(self):
         return self._action_open_conversion_wizard(
             "helpdesk_itil.helpdesk_ticket_sale_wizard_action",
@@ -1798,6 +1928,95 @@ class HelpdeskTicket(models.Model):
             {"resolution_note": resolution, "closure_code_id": self.env.ref("helpdesk_itil.closure_erp_done").id},
             strict=False,
         )
+
+    # ------------------------------------------------------------------
+    # Similar tickets: the one home of subject similarity (duplicates now;
+    # problems and triage suggestions later)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _find_similar_tickets(self, subject, domain=None, limit=10, threshold=DUPLICATE_SIMILARITY):
+        """Tickets whose subject resembles `subject`, the most similar first.
+
+        Subjects are compared normalised (``tools.text.normalize_subject``: without
+        Re:/Fwd:/[reference], lower-cased) by PostgreSQL's trigram similarity, through the
+        trigram index on ``subject_normalized`` (``%`` with the threshold set for this query
+        only); without the pg_trgm extension, by containment (``ilike``) scored by the
+        length ratio (see ``_similarity_sql``).
+
+        :param str subject: a subject as typed
+        :param domain: which tickets to consider (the current user's record rules apply)
+        :param int limit: at most that many tickets
+        :param float threshold: least similarity, 0–1
+        :return: list of (ticket, similarity) pairs, similarity 0–1 (1: the same normalised subject)
+        """
+        normalized = normalize_subject(subject)
+        if not normalized:
+            return []
+        query = self._search(Domain(domain or Domain.TRUE) & Domain("subject_normalized", "!=", False))
+        column = SQL.identifier(query.table, "subject_normalized")
+        similarity = self._similarity_sql(column, SQL("%s", normalized))
+        if self.env.registry.has_trigram:
+            # `%` lets PostgreSQL use the trigram index; similarity() is the exact test.
+            query.add_where(
+                SQL(
+                    "%s %% %s AND %s >= %s",
+                    self._trigram_text_sql(column),
+                    self._trigram_text_sql(SQL("%s", normalized)),
+                    similarity,
+                    threshold,
+                )
+            )
+        else:
+            query.add_where(SQL("%s >= %s", similarity, threshold))
+        query.order = SQL("%s DESC, %s DESC", similarity, SQL.identifier(query.table, "id"))
+        query.limit = limit
+        with self._trigram_threshold(threshold):
+            rows = self.env.execute_query(query.select(SQL.identifier(query.table, "id"), similarity))
+        return [(self.browse(ticket_id), score) for ticket_id, score in rows]
+
+    @api.model
+    def _similarity_sql(self, left, right):
+        """SQL of the similarity (0–1, a float) of two normalised subjects, `left` and
+        `right` (SQL expressions): pg_trgm's ``similarity()``; without the extension, 1 for
+        equal subjects, the length ratio when one contains the other (``ilike``), else 0."""
+        if self.env.registry.has_trigram:
+            return SQL("similarity(%s, %s)::float8", self._trigram_text_sql(left), self._trigram_text_sql(right))
+        return SQL(
+            r"""CASE WHEN %(left)s = %(right)s THEN 1.0::float8
+                     WHEN %(left)s ILIKE '%%' || regexp_replace(%(right)s, '([\\%%_])', '\\\1', 'g') || '%%'
+                       OR %(right)s ILIKE '%%' || regexp_replace(%(left)s, '([\\%%_])', '\\\1', 'g') || '%%'
+                     THEN LEAST(length(%(left)s), length(%(right)s))::float8
+                          / GREATEST(length(%(left)s), length(%(right)s), 1)
+                     ELSE 0.0::float8 END""",
+            left=left,
+            right=right,
+        )
+
+    @api.model
+    def _trigram_text_sql(self, expression):
+        """`expression` as the trigram index on ``subject_normalized`` holds it: through
+        ``unaccent`` when Odoo builds its trigram indexes with it (an immutable unaccent)."""
+        if self.env.registry.has_unaccent == FunctionStatus.INDEXABLE:
+            return self.env.registry.unaccent(expression)
+        return expression
+
+    @contextmanager
+    def _trigram_threshold(self, threshold):
+        """Within this block, pg_trgm's ``%`` means a similarity of at least `threshold`
+        (``SET LOCAL``, set back afterwards: the rest of the transaction is not affected)."""
+        if not self.env.registry.has_trigram:
+            yield
+            return
+        [(previous, _set)] = self.env.execute_query(
+            SQL(
+                "SELECT current_setting('pg_trgm.similarity_threshold', true),"
+                " set_config('pg_trgm.similarity_threshold', %s, true)",
+                str(min(max(threshold, 0.0), 1.0)),
+            )
+        )
+        yield
+        self.env.execute_query(SQL("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", previous or "0.3"))
 
     # ------------------------------------------------------------------
     # Business time and escalation

@@ -6,9 +6,11 @@ from . import test_ticket_security
 from . import test_ticket_views
 from . import test_ticket_closure
 from . import test_ticket_decisions
+from . import test_ticket_duplicates
 from . import test_migration_one_home
 from . import test_migration_kpi
 from . import test_migration_intake
+from . import test_migration_duplicates
 from . import test_tools_business_clock
 from . import test_tools_ticket_metrics
 from . import test_ticket_kpi
@@ -39,3 +41,4 @@ from . import test_erp_partner
 from . import test_erp_tour
 from . import test_tools_alert_payload
 from . import test_tools_mail_headers
+from . import test_tools_text

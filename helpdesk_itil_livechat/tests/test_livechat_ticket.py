@@ -155,6 +155,23 @@ class TestLivechatTicket(BusCase, HttpCase):
         self.assertEqual(ticket.partner_email, "paula@customer.example.com")
         self.assertIn(self.portal_user.partner_id, ticket.message_partner_ids)
 
+    def test_chatbot_ticket_shows_the_customers_open_ticket_as_a_possible_duplicate(self):
+        """Live chat is a channel like the others: the customer's open ticket about the same
+        problem (here sent by email) is a possible duplicate of the chat's ticket."""
+        emailed = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Re: The printer on floor 2 prints blank pages",
+                "partner_id": self.portal_user.partner_id.id,
+                "team_id": self.team.id,
+                "channel": "email",
+            }
+        )
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        self.play_bot()
+        ticket = self.chat_tickets()
+        self.assertEqual(ticket.duplicate_pair_ids.original_id, emailed)
+        self.assertEqual((ticket.duplicate_pair_ids.similarity, ticket.duplicate_pair_ids.match), (1.0, "subject"))
+
     def start_operator_chat(self, guest_name=None):
         """A visitor starts a conversation with the operator, who answers first.
 
