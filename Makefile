@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench load lint
+.PHONY: help run run-production test setup clean bench load lint dist readme
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench  run bench/run.sh"
 	@echo "make load   load test of the production profile with Locust (bench/load/run.sh)"
 	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
+	@echo "make dist   one wheel per addon into dist/ (OCA's whool backend: odoo-addon-<name>)"
+	@echo "make readme  regenerate each addon's README.rst from its readme/*.md fragments and manifest"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
 run:
@@ -40,3 +42,9 @@ load:
 
 lint:
 	bash scripts/lint.sh $(ARGS)
+
+dist:
+	bash scripts/dist.sh dist
+
+readme:
+	bash scripts/dist.sh readme
