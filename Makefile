@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench load lint dist readme
+.PHONY: help run run-production test setup clean bench load lint dist readme dist-check
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -15,6 +15,7 @@ help:
 	@echo "make load   load test of the production profile with Locust (bench/load/run.sh)"
 	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
 	@echo "make dist   one wheel per addon into dist/ (OCA's whool backend: odoo-addon-<name>)"
+	@echo "make dist-check  build the wheels, install them with Odoo into a fresh venv and database, smoke-check (~10 min); check docker-compose.yml"
 	@echo "make readme  regenerate each addon's README.rst from its readme/*.md fragments and manifest"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
@@ -48,3 +49,6 @@ dist:
 
 readme:
 	bash scripts/dist.sh readme
+
+dist-check:
+	bash scripts/dist_check.sh
