@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench load lint dist readme dist-check
+.PHONY: help run run-production test setup clean bench load lint dist readme dist-check upgrade upgrade-check
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -16,6 +16,8 @@ help:
 	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
 	@echo "make dist   one wheel per addon into dist/ (OCA's whool backend: odoo-addon-<name>)"
 	@echo "make dist-check  build the wheels, install them with Odoo into a fresh venv and database, smoke-check (~10 min); check docker-compose.yml"
+	@echo "make upgrade DB=...  update our addons in an existing database to this code (-u, migrations; pg_dump first)"
+	@echo "make upgrade-check  demo database of the previous release (9b8a07b) upgraded by make upgrade: nothing lost, migrations ran (~15 min)"
 	@echo "make readme  regenerate each addon's README.rst from its readme/*.md fragments and manifest"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
@@ -52,3 +54,9 @@ readme:
 
 dist-check:
 	bash scripts/dist_check.sh
+
+upgrade:
+	bash scripts/upgrade.sh $(ARGS)
+
+upgrade-check:
+	bash scripts/upgrade_check.sh
