@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench load lint
+.PHONY: help run run-production test setup clean bench load lint dist readme dist-check upgrade upgrade-check setup-check
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -14,6 +14,12 @@ help:
 	@echo "make bench  run bench/run.sh"
 	@echo "make load   load test of the production profile with Locust (bench/load/run.sh)"
 	@echo "make lint   ruff (format and rules), pylint-odoo mandatory checks, OCA module checks; fails on findings"
+	@echo "make dist   one wheel per addon into dist/ (OCA's whool backend: odoo-addon-<name>)"
+	@echo "make dist-check  build the wheels, install them with Odoo into a fresh venv and database, smoke-check (~10 min); check docker-compose.yml"
+	@echo "make upgrade DB=...  update our addons in an existing database to this code (-u, migrations; pg_dump first)"
+	@echo "make upgrade-check  demo database of the previous release (9b8a07b) upgraded by make upgrade: nothing lost, migrations ran (~15 min)"
+	@echo "make setup-check  (root) the set-up's PostgreSQL install/cluster/role bootstrap on a cluster of its own (port 5450), others untouched"
+	@echo "make readme  regenerate each addon's README.rst from its readme/*.md fragments and manifest"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
 run:
@@ -40,3 +46,21 @@ load:
 
 lint:
 	bash scripts/lint.sh $(ARGS)
+
+dist:
+	bash scripts/dist.sh dist
+
+readme:
+	bash scripts/dist.sh readme
+
+dist-check:
+	bash scripts/dist_check.sh
+
+upgrade:
+	bash scripts/upgrade.sh $(ARGS)
+
+upgrade-check:
+	bash scripts/upgrade_check.sh
+
+setup-check:
+	bash scripts/setup_check.sh

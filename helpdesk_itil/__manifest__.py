@@ -7,6 +7,8 @@
     "author": "helpdesk_itil developers",
     "website": "https://github.com/helpdesk-itil/helpdesk_itil",
     "license": "LGPL-3",
+    "maintainers": ["helpdesk-itil"],
+    "development_status": "Beta",
     "depends": [
         "mail",
         "portal",

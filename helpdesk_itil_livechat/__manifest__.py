@@ -6,6 +6,8 @@
     "author": "helpdesk_itil developers",
     "website": "https://github.com/helpdesk-itil/helpdesk_itil",
     "license": "LGPL-3",
+    "maintainers": ["helpdesk-itil"],
+    "development_status": "Beta",
     "depends": ["helpdesk_itil", "im_livechat"],
     "data": [
         "views/chatbot_script_step_views.xml",

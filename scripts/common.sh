@@ -67,6 +67,20 @@ resolve_odoo_src() {
 }
 
 # ---------------------------------------------------------------------------
+# Root: the set-up installs Debian packages and PostgreSQL when it runs as root or when
+# sudo works without a password; otherwise it prints the commands.
+can_be_root() {
+    [[ $EUID -eq 0 ]] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }
+}
+
+as_root() {
+    if [[ $EUID -eq 0 ]]; then "$@"; else sudo -n "$@"; fi
+}
+
+# How the printed commands start: nothing for root, sudo for the others.
+root_prefix() { [[ $EUID -eq 0 ]] || printf 'sudo '; }
+
+# ---------------------------------------------------------------------------
 # Debian packages.  $1 = "test" makes a browser mandatory (the suite has tours).
 # Odoo looks for these executables (odoo/tests/common.py, _find_executable).
 find_browser() {
@@ -92,11 +106,11 @@ ensure_system_packages() {
     find_browser >/dev/null || missing+=(chromium)
     ((${#missing[@]})) || return 0
 
-    if command -v apt-get >/dev/null && [[ $EUID -eq 0 ]]; then
+    if command -v apt-get >/dev/null && can_be_root; then
         log "installing missing Debian packages: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        if ! { apt-get update -qq >/dev/null \
-                && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+        if ! { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+                && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                    "${missing[@]}" >/dev/null; }; then
             log "warning: apt-get install ${missing[*]} failed"
         fi
     else
@@ -155,9 +169,62 @@ start_local_cluster() {
     local ver name _
     while read -r ver name; do
         log "starting stopped PostgreSQL cluster $ver/$name"
-        pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start || log "warning: could not start cluster $ver/$name"
+        { can_be_root && as_root pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start; } \
+            || log "warning: could not start cluster $ver/$name"
     done < <(pg_lsclusters --no-header 2>/dev/null | awk -v port="$PGPORT" '$3 == port && $4 ~ /down/ {print $1, $2}')
     for _ in $(seq 20); do pg_isready -q && return 0; sleep 0.5; done
+}
+
+# The newest PostgreSQL server of Debian's packages installed here (e.g. 15), or nothing.
+pg_server_version() {
+    local bin
+    for bin in /usr/lib/postgresql/*/bin/postgres; do
+        [[ -x "$bin" ]] && basename "$(dirname "$(dirname "$bin")")"
+    done | sort -V | tail -n 1
+}
+
+# A truly fresh Debian/Ubuntu machine: no PostgreSQL answers on $PGHOST:$PGPORT. As root
+# (or with sudo): install Debian's server (apt-get install postgresql, which creates and
+# starts the cluster "main" on 5432 when that port is free), start the cluster that listens
+# on $PGPORT, or create one there (helpdesk-$PGPORT) when none does. The role is created
+# afterwards by pg_login. Without root, print the commands and fail.
+install_local_postgres() {
+    local ver name cluster
+    pg_is_local || return 1  # a remote server is not ours to install
+    if ! command -v apt-get >/dev/null || ! can_be_root; then
+        local sudo ver_cmd
+        sudo="$(root_prefix)"
+        ver_cmd="$(pg_server_version)"
+        ver_cmd="${ver_cmd:-\"\$(ls /usr/lib/postgresql | sort -V | tail -n 1)\"}"
+        log "no PostgreSQL answers at $PGHOST:$PGPORT. To install and start Debian's PostgreSQL, run:"
+        log "    ${sudo}apt-get install -y postgresql"
+        log "  then, unless pg_lsclusters shows a cluster on port $PGPORT (start it with pg_ctlcluster), create one:"
+        log "    ${sudo}pg_createcluster $ver_cmd helpdesk-$PGPORT --port $PGPORT --start"
+        log "  and the role:"
+        log "    ${sudo}runuser -u postgres -- createuser -p $PGPORT --createdb $PGUSER"
+        log "  or point PGHOST/PGPORT/PGUSER at a PostgreSQL >= 13 you have."
+        return 1
+    fi
+    log "installing Debian's PostgreSQL server (apt-get install postgresql)"
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+        && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } \
+        || log "warning: apt-get install postgresql failed"
+    ver="$(pg_server_version)"
+    [[ -n "$ver" ]] && command -v pg_lsclusters >/dev/null || { log "no PostgreSQL server installed"; return 1; }
+    start_local_cluster
+    pg_isready -q && return 0
+    cluster="$(pg_lsclusters --no-header 2>/dev/null | awk -v port="$PGPORT" '$3 == port {print $1 "/" $2; exit}')"
+    if [[ -z "$cluster" ]]; then
+        name="helpdesk-$PGPORT"
+        log "creating the PostgreSQL cluster $ver/$name on port $PGPORT"
+        as_root pg_createcluster "$ver" "$name" --port "$PGPORT" >/dev/null || { log "pg_createcluster failed"; return 1; }
+        cluster="$ver/$name"
+    fi
+    log "starting the PostgreSQL cluster $cluster"
+    as_root pg_ctlcluster --skip-systemctl-redirect "${cluster%%/*}" "${cluster#*/}" start \
+        || { log "pg_ctlcluster ${cluster%%/*} ${cluster#*/} start failed"; return 1; }
+    for _ in $(seq 20); do pg_isready -q && return 0; sleep 0.5; done
+    return 1
 }
 
 # Create $PGUSER (LOGIN CREATEDB) as the postgres superuser: over the configured
@@ -199,7 +266,8 @@ ensure_postgres() {
 
     if ! pg_isready -q; then
         start_local_cluster
-        pg_isready -q || die "PostgreSQL >= 13 not reachable at $PGHOST:$PGPORT; install postgresql or set PGHOST/PGPORT/PGUSER"
+        pg_isready -q || install_local_postgres \
+            || die "PostgreSQL >= 13 not reachable at $PGHOST:$PGPORT; install postgresql or set PGHOST/PGPORT/PGUSER"
     fi
 
     if ! out="$(pg_login)"; then
