@@ -213,7 +213,8 @@ class TestEndpointRefusalsConcurrency(CommittedData, HttpCase):
 
         def create(env):
             team = env["helpdesk.team"].create({"name": "Refusal concurrency team"})
-            return {"source": env["helpdesk.alert.source"].create({"name": "Refused source", "team_id": team.id})}
+            source = env["helpdesk.alert.source"].create({"name": "Refused source", "team_id": team.id})
+            return {"team": team, "source": source}
 
         self.commit_records(create)
         self.remove_after("helpdesk.alert.rejection", [("source_id", "=", self.ids["source"])])
