@@ -56,6 +56,13 @@
         "wizard/helpdesk_ticket_sale_wizard_views.xml",
         "wizard/helpdesk_ticket_task_wizard_views.xml",
         "wizard/helpdesk_ticket_credit_note_wizard_views.xml",
+        "report/helpdesk_ticket_analysis_views.xml",
+        "report/helpdesk_sla_analysis_views.xml",
+        "report/helpdesk_ticket_backlog_views.xml",
+        "report/helpdesk_ticket_activity_views.xml",
+        "report/helpdesk_rating_analysis_views.xml",
+        "report/helpdesk_uptime_analysis_views.xml",
+        "report/helpdesk_escalation_report_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
@@ -80,6 +87,9 @@
         "demo/helpdesk_go_live_demo.xml",
     ],
     "assets": {
+        "web.assets_backend_lazy": [
+            "helpdesk_itil/static/src/views/report/**/*",
+        ],
         "web.assets_tests": [
             "helpdesk_itil/static/tests/tours/**/*",
         ],
