@@ -10,6 +10,8 @@ from odoo.tools import SQL
 
 from .common_sla import MONDAY, HelpdeskSlaCommon
 
+ATTAINMENT_CRON = "helpdesk_itil.ir_cron_helpdesk_sla_attainment"
+
 
 def at(day_offset, hour, minute=0):
     """Naive UTC datetime `day_offset` days after Monday 4 March 2024."""
@@ -85,3 +87,9 @@ class HelpdeskReportCommon(HelpdeskSlaCommon):
                 row_id,
             )
         )[0]
+
+    def run_attainment_cron(self, when):
+        cron = self.env.ref(ATTAINMENT_CRON)
+        with freeze_time(when), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()

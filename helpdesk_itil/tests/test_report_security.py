@@ -16,6 +16,7 @@ from .common import HelpdeskHttpCommon
 REPORTS = (
     "helpdesk.ticket.analysis",
     "helpdesk.sla.analysis",
+    "helpdesk.sla.attainment",
     "helpdesk.ticket.backlog",
     "helpdesk.ticket.activity",
     "helpdesk.rating.analysis",
@@ -24,6 +25,7 @@ REPORTS = (
 MEASURES = {
     "helpdesk.ticket.analysis": ["kpi_first_response_hours:avg", "kpi_first_response_hours_median:median"],
     "helpdesk.sla.analysis": ["compliance_rate:avg", "used_hours_p90:p90"],
+    "helpdesk.sla.attainment": ["attainment_percent:ratio"],
     "helpdesk.ticket.backlog": ["priority_weight:sum", "age_business_days_max:max"],
     "helpdesk.ticket.activity": ["reply_count:sum"],
     "helpdesk.rating.analysis": ["response_rate:avg"],
@@ -38,7 +40,7 @@ class TestReportSecurity(HelpdeskHttpCommon):
         super().setUpClass()
         calendar = cls.env["resource.calendar"].create({"name": "Office (reports)", "tz": "UTC"})
         cls.env["helpdesk.sla.policy"].search([]).action_archive()
-        cls.env["helpdesk.sla.policy"].create(
+        policies = cls.env["helpdesk.sla.policy"].create(
             [
                 {
                     "name": f"Resolution {team.name}",
@@ -79,17 +81,20 @@ class TestReportSecurity(HelpdeskHttpCommon):
                     body="On it", message_type="comment", subtype_xmlid="mail.mt_comment"
                 )
                 ticket._rating_get_access_token(cls.contact)
+        cls.env["helpdesk.sla.attainment"]._compute_policies(policies.ids, None, fields.Datetime.now())
         cls.tickets = cls.ticket_a | cls.ticket_b | cls.ticket_b_mine | cls.alert_a | cls.alert_b
 
     def test_users_see_their_teams_and_their_own(self):
         """Ana (team A) sees the rows of team A's tickets and of her own ticket of team B,
-        the uptime of team A's source; nothing else."""
+        the attainment of team A's policy, the uptime of team A's source; nothing else."""
         for model in REPORTS:
             with self.subTest(model=model):
                 rows = self.env[model].with_user(self.user_a).search([])
                 self.assertTrue(rows)
                 for row in rows.sudo():
-                    if model == "helpdesk.uptime.analysis":
+                    if model == "helpdesk.sla.attainment":
+                        self.assertEqual(row.policy_id.team_ids, self.team_a)
+                    elif model == "helpdesk.uptime.analysis":
                         self.assertEqual(row.team_id, self.team_a)
                     else:
                         self.assertTrue(row.team_id == self.team_a or row.user_id == self.user_a)
@@ -197,6 +202,8 @@ class TestReportSecurity(HelpdeskHttpCommon):
                 self.assertEqual(action["res_model"], "helpdesk.ticket")
         action = self.rpc("helpdesk.ticket.analysis", "action_open_ticket", [self.ticket_a.id])
         self.assertEqual(action["res_id"], self.ticket_a.id)
+        attainment = self.env["helpdesk.sla.attainment"].search([], limit=1)
+        self.rpc("helpdesk.sla.attainment", "action_open_lines", [attainment.ids])
 
     def test_portal_rpc_is_refused(self):
         self.authenticate("hd_portal", "hd_portal")
