@@ -6,10 +6,11 @@ rates, default filters, drill-down to the tickets."""
 from lxml import etree
 
 from odoo.fields import Domain
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval
 
 from ..report.helpdesk_ticket_analysis import duration_column_names
+from .common import HelpdeskHttpCommon
 from .common_report import HelpdeskReportCommon, at
 
 MODEL = "helpdesk.ticket.analysis"
@@ -294,3 +295,24 @@ class TestReportTicketAnalysis(HelpdeskReportCommon):
         quarter = self.env["ir.filters"].search([("model_id", "=", MODEL), ("name", "=", "MTTR by team this quarter")])
         self.assertIn(("resolved_date", ">=", "2024-10-01"), safe_eval(quarter.domain, context))
         self.assertIn(("resolved_date", "<", "2025-01-01"), safe_eval(quarter.domain, context))
+
+
+@tagged("post_install", "-at_install")
+class TestReportTour(HelpdeskHttpCommon):
+    def test_pivot_cell_opens_its_tickets(self):
+        new_test_user(
+            self.env,
+            login="report_lead",
+            password="report_lead",
+            groups="helpdesk_itil.group_helpdesk_agent",
+            name="Report Lead",
+        )
+        team = self.env["helpdesk.team"].create({"name": "Report Team", "closure_confirmation": False})
+        ticket = self.create_ticket(name="Printer jams on every page", team_id=team.id)
+        self.resolve(ticket)
+        self.create_ticket(name="Outside the cell", team_id=self.team_b.id)
+        self.start_tour(
+            "/odoo/action-helpdesk_itil.helpdesk_ticket_analysis_action",
+            "helpdesk_itil_report_drilldown_tour",
+            login="report_lead",
+        )
