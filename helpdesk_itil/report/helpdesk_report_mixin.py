@@ -15,7 +15,7 @@ PERCENTILE_AGGREGATORS = {"median": 0.5, "p90": 0.9}
 RATIO_AGGREGATOR = "ratio"
 
 
-def report_now(env):
+def report_now():
     """The moment the reports look at, as SQL: the ORM's clock (fields.Datetime.now(), which
     tests freeze), not the transaction's NOW()."""
     return SQL("%s::timestamp", fields.Datetime.to_string(fields.Datetime.now()))

@@ -163,7 +163,7 @@ class HelpdeskTicketBacklog(models.Model):
               JOIN age ON age.id = o.id
             """,
             open_states=OPEN_STATES,
-            now=report_now(self.env),
+            now=report_now(),
             buckets=buckets,
             weights=weights,
         )

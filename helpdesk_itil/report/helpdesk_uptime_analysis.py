@@ -179,5 +179,5 @@ class HelpdeskUptimeAnalysis(models.Model):
               FROM figures
              WHERE period_hours > 0
             """,
-            now=report_now(self.env),
+            now=report_now(),
         )
