@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",
@@ -31,6 +31,7 @@
         "data/helpdesk_priority_matrix_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/helpdesk_sla_attainment_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",
@@ -60,6 +61,14 @@
         "wizard/helpdesk_ticket_sale_wizard_views.xml",
         "wizard/helpdesk_ticket_task_wizard_views.xml",
         "wizard/helpdesk_ticket_credit_note_wizard_views.xml",
+        "report/helpdesk_ticket_analysis_views.xml",
+        "report/helpdesk_sla_analysis_views.xml",
+        "report/helpdesk_sla_attainment_views.xml",
+        "report/helpdesk_ticket_backlog_views.xml",
+        "report/helpdesk_ticket_activity_views.xml",
+        "report/helpdesk_rating_analysis_views.xml",
+        "report/helpdesk_uptime_analysis_views.xml",
+        "report/helpdesk_escalation_report_views.xml",
         "views/helpdesk_menus.xml",
     ],
     "demo": [
@@ -86,6 +95,9 @@
     "assets": {
         "web.assets_backend": [
             "helpdesk_itil/static/src/scss/*.scss",
+        ],
+        "web.assets_backend_lazy": [
+            "helpdesk_itil/static/src/views/report/**/*",
         ],
         "web.assets_tests": [
             "helpdesk_itil/static/tests/tours/**/*",

@@ -5,6 +5,9 @@ URGENCIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
 # P1 is the most urgent; ordering by the key puts the most urgent first.
 PRIORITIES = [("1", "P1 Critical"), ("2", "P2 High"), ("3", "P3 Medium"), ("4", "P4 Low")]
 URGENT_PRIORITIES = ("1", "2")
+# Workload of an open ticket by priority (P1 = 4 … P4 = 1): the reports' weighted load, and
+# the one scale for assignment capacity.
+PRIORITY_WEIGHTS = {"1": 4, "2": 3, "3": 2, "4": 1}
 # Used when neither the company nor the global matrix has a cell (e.g. a cell deleted).
 DEFAULT_MATRIX = {
     ("high", "high"): "1",

@@ -61,6 +61,13 @@ class HelpdeskSlaPolicy(models.Model):
         default=75,
         help="Share of the target used after which the ticket is shown at risk.",
     )
+    attainment_target = fields.Float(
+        string="Attainment Target (%)",
+        required=True,
+        default=95.0,
+        help="Share of the lines of a period (calendar month, ISO week) that must be reached for the "
+        "period to be attained, per customer (Reporting → SLA Attainment).",
+    )
     calendar_id = fields.Many2one(
         "resource.calendar",
         string="Working Hours",
@@ -145,6 +152,17 @@ class HelpdeskSlaPolicy(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The at-risk threshold of “%(policy)s” must be between 1 and 99 %% of the target.",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.constrains("attainment_target")
+    def _check_attainment_target(self):
+        for policy in self:
+            if not 0 < policy.attainment_target <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The attainment target of “%(policy)s” must be a share of its lines between 0 and 100 %%.",
                         policy=policy.name,
                     )
                 )

@@ -42,3 +42,8 @@ from . import test_erp_tour
 from . import test_tools_alert_payload
 from . import test_tools_mail_headers
 from . import test_tools_text
+from . import test_report_ticket_analysis
+from . import test_report_sla
+from . import test_report_desk
+from . import test_report_security
+from . import test_migration_reports
