@@ -166,7 +166,8 @@ class HelpdeskTicket(models.Model):
     _check_company_auto = True
 
     # Identification
-    reference = fields.Char(readonly=True, copy=False, index=True)
+    # trigram: agents search a reference by a part of it ("000123"), an ilike no btree serves
+    reference = fields.Char(readonly=True, copy=False, index="trigram")
     name = fields.Char(string="Subject", required=True, tracking=True, index="trigram")
     description = fields.Html()
     active = fields.Boolean(default=True)

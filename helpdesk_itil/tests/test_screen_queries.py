@@ -109,3 +109,17 @@ class TestScreenQueries(HelpdeskPortalFixtures, TransactionCase):
         )
         self.env.flush_all()
         self.assertEqual(count_queries(), few)
+
+    def test_reference_part_search_uses_the_trigram_index(self):
+        reference = self.ticket_b_hidden.reference
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        try:
+            query = self.env["helpdesk.ticket"]._search([("reference", "ilike", reference[-5:])])
+            self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        finally:
+            self.env.cr.execute("RESET enable_seqscan")
+        self.assertIn("helpdesk_ticket__reference_index", plan)
+        self.assertIn(
+            self.ticket_b_hidden, self.env["helpdesk.ticket"].search([("reference", "ilike", reference[-5:])])
+        )
