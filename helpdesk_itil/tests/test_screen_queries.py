@@ -47,27 +47,31 @@ class TestScreenQueries(HelpdeskPortalFixtures, TransactionCase):
             for setting in self.PLANNER_OFF:
                 self.env.cr.execute(SQL("RESET %s", SQL.identifier(setting)))
 
-    def test_open_screen_index_is_the_open_filter(self):
-        self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'helpdesk_ticket' AND indexname = %s",
-            ["helpdesk_ticket_open_screen_idx"],
-        )
-        [definition] = self.env.cr.fetchone()
-        predicate = re.search(r"WHERE \(\(state\)::text = ANY \(\(?ARRAY\[(.*)\]", definition)
-        self.assertTrue(predicate, definition)
-        self.assertEqual(set(re.findall(r"'(\w+)'", predicate.group(1))), set(OPEN_STATES))
+    def test_open_screen_indexes_are_the_open_filter(self):
+        for index in ("helpdesk_ticket_open_list_idx", "helpdesk_ticket_open_kanban_idx"):
+            self.env.cr.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'helpdesk_ticket' AND indexname = %s", [index]
+            )
+            [definition] = self.env.cr.fetchone()
+            predicate = re.search(r"WHERE \(\(state\)::text = ANY \(\(?ARRAY\[(.*)\]", definition)
+            self.assertTrue(predicate, definition)
+            self.assertEqual(set(re.findall(r"'(\w+)'", predicate.group(1))), set(OPEN_STATES))
         search_view = self.env.ref("helpdesk_itil.helpdesk_ticket_view_search")
         [open_filter] = etree.fromstring(search_view.arch).xpath("//filter[@name='filter_open']")
         self.assertEqual(open_filter.get("domain"), f"[('state', 'in', {list(OPEN_STATES)!r})]")
         # The list's and the kanban's order is the index's.
         self.assertEqual(self.env["helpdesk.ticket"]._order, "priority, id desc")
 
-    def test_agent_screens_can_use_the_open_tickets_index(self):
+    def test_agent_screens_can_use_the_open_tickets_indexes(self):
         open_domain = [("state", "in", list(OPEN_STATES))]
+        column_domain = open_domain + [("stage_id", "=", self.stage_progress.id)]
         for user in (self.user_a, self.agent, self.manager):
             with self.subTest(user=user.login):
+                # the list's first page, a kanban column's first cards
                 plan = self.plan(user, open_domain, "priority, id desc")
-                self.assertIn("Index Only Scan using helpdesk_ticket_open_screen_idx", plan)
+                self.assertIn("Index Only Scan using helpdesk_ticket_open_list_idx", plan)
+                plan = self.plan(user, column_domain, "priority, id desc")
+                self.assertIn("Index Only Scan using helpdesk_ticket_open_kanban_idx", plan)
 
     def test_followers_rule_is_an_indexable_array(self):
         query = self.env["helpdesk.ticket"].with_user(self.user_a)._search([])
