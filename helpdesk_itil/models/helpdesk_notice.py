@@ -176,6 +176,8 @@ class HelpdeskNotice(models.Model):
                 todo["failed"] |= line
             elif line.status == "at_risk" and not line.notified_at_risk:
                 todo["at_risk"] |= line
+        if not todo:
+            return
         odoobot = self.env.ref("base.partner_root")
         for status, status_lines in todo.items():
             for line in status_lines:

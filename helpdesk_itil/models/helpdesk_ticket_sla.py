@@ -21,6 +21,8 @@ SLA_STATUSES = [
 # Fields of a line read together whenever the engine works on lines.
 LINE_FIELDS = [
     "ticket_id",
+    "notified_at_risk",
+    "notified_failed",
     "policy_id",
     "kind",
     "metric",

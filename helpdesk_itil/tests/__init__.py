@@ -49,3 +49,5 @@ from . import test_report_security
 from . import test_migration_reports
 from . import test_notifications
 from . import test_notification_digest
+from . import test_migration_notifications
+from . import test_notification_tour

@@ -10,6 +10,8 @@ from odoo.tests import freeze_time, tagged
 from .common_sla import MONDAY, HelpdeskSlaCommon
 
 NOTICE_CRON = "helpdesk_itil.ir_cron_helpdesk_notice"
+# Queries of one SLA notice: the message, its notifications and the line's flag.
+PER_NOTICE_QUERIES = 15
 
 
 def at(day, hour, minute=0, second=0):
@@ -96,7 +98,9 @@ class TestNewTicketNotices(NotificationCommon):
         with freeze_time(at(0, 10, 1, 2)):
             next_minute = self.create_ticket(name="Next minute")
         cron = self.env.ref(NOTICE_CRON)
-        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        triggers = self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", cron.id), ("call_at", ">", at(0, 10)), ("call_at", "<", at(0, 11))]
+        )
         self.assertEqual(sorted(set(triggers.mapped("call_at"))), [at(0, 10, 1), at(0, 10, 2)])
         self.assertEqual(len(triggers), 2, "One trigger per minute, not one per ticket.")
 
@@ -234,6 +238,27 @@ class TestSlaNotices(NotificationCommon):
         self.run_cron(when=at(0, 15))
         self.assertEqual(len(self.sla_notices(ticket)), 2)
         self.assertFalse(self.env["helpdesk.escalation.log"].search([("ticket_id", "=", ticket.id)]), "Not an escalation.")
+
+    def test_queries_per_notice_are_bounded(self):
+        """The watcher itself is constant per batch (test_sla_watcher.py); each notice adds
+        its message and notifications, a bounded number of queries whatever the batch."""
+        Line, Ticket = self.env["helpdesk.ticket.sla"], self.env["helpdesk.ticket"]
+
+        def watch(now):
+            return Line._watch_tickets(Ticket.search([("sla_ids", "any", Line._due_domain(now))]), now)
+
+        with freeze_time(at(0, 9)):
+            self.env["helpdesk.ticket"].create([{"name": f"S{i}", "team_id": self.team_a.id} for i in range(2)])
+        with freeze_time(at(0, 12)):
+            small = self.count_queries(lambda: watch(at(0, 12)))
+        with freeze_time(at(0, 13)):
+            watch(at(0, 13))
+        with freeze_time(at(2, 9)):
+            self.env["helpdesk.ticket"].create([{"name": f"B{i}", "team_id": self.team_a.id} for i in range(8)])
+        with freeze_time(at(2, 12)):
+            big = self.count_queries(lambda: watch(at(2, 12)))
+        self.assertEqual(Line.search_count([("status", "=", "at_risk"), ("notified_at_risk", "=", True)]), 8)
+        self.assertLessEqual((big - small) / 6, PER_NOTICE_QUERIES, f"{small} queries for 2 lines, {big} for 8")
 
     def test_unassigned_tells_the_leader_and_team_watchers(self):
         self.follow(self.team_a, self.agent, self.st_sla)
