@@ -93,6 +93,7 @@
         "demo/sale_order_demo.xml",
         "demo/project_task_demo.xml",
         "demo/helpdesk_go_live_demo.xml",
+        "demo/helpdesk_notification_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -74,7 +74,9 @@ class HelpdeskNotice(models.Model):
         if not cron:
             return
         # One trigger per minute, not one per ticket of a burst.
-        pending = self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id), ("call_at", "=", at)], limit=1)
+        pending = (
+            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id), ("call_at", "=", at)], limit=1)
+        )
         if not pending:
             cron._trigger(at)
 
@@ -108,7 +110,9 @@ class HelpdeskNotice(models.Model):
 
     def _ticket_list(self, tickets):
         items = Markup().join(
-            Markup('<li><a href="/odoo/helpdesk.ticket/%s" data-oe-model="helpdesk.ticket" data-oe-id="%s">%s</a>%s</li>')
+            Markup(
+                '<li><a href="/odoo/helpdesk.ticket/%s" data-oe-model="helpdesk.ticket" data-oe-id="%s">%s</a>%s</li>'
+            )
             % (
                 ticket.id,
                 ticket.id,
@@ -130,7 +134,9 @@ class HelpdeskNotice(models.Model):
             intro = self.env._("A new ticket is waiting for an assignee in %(team)s:", team=team.name)
         else:
             subject = self.env._("%(count)s new tickets in %(team)s", count=len(tickets), team=team.name)
-            intro = self.env._("%(count)s new tickets are waiting for an assignee in %(team)s:", count=len(tickets), team=team.name)
+            intro = self.env._(
+                "%(count)s new tickets are waiting for an assignee in %(team)s:", count=len(tickets), team=team.name
+            )
         team.sudo().with_context(mail_post_autofollow=False).message_post(
             body=Markup("<p>%s</p>") % intro + self._ticket_list(tickets),
             subject=subject,
@@ -186,10 +192,16 @@ class HelpdeskNotice(models.Model):
                 when = format_datetime(self.env, line.deadline, tz=recipient.tz or None, dt_format="short")
                 if status == "failed":
                     subject = self.env._("SLA failed: %(ticket)s", ticket=ticket.display_name)
-                    text = self.env._("The SLA “%(sla)s” of this ticket failed: its deadline was %(when)s.", sla=line.name, when=when)
+                    text = self.env._(
+                        "The SLA “%(sla)s” of this ticket failed: its deadline was %(when)s.", sla=line.name, when=when
+                    )
                 else:
                     subject = self.env._("SLA at risk: %(ticket)s", ticket=ticket.display_name)
-                    text = self.env._("The SLA “%(sla)s” of this ticket is at risk: its deadline is %(when)s.", sla=line.name, when=when)
+                    text = self.env._(
+                        "The SLA “%(sla)s” of this ticket is at risk: its deadline is %(when)s.",
+                        sla=line.name,
+                        when=when,
+                    )
                 ticket.with_context(mail_post_autofollow=False).message_post(
                     body=Markup("<p>%s</p>") % text,
                     subject=subject,
@@ -199,4 +211,8 @@ class HelpdeskNotice(models.Model):
                     partner_ids=recipient.partner_id.ids,
                 )
             # A failed line is past being at risk: it never sends that notice afterwards.
-            status_lines.write({"notified_at_risk": True, "notified_failed": True} if status == "failed" else {"notified_at_risk": True})
+            status_lines.write(
+                {"notified_at_risk": True, "notified_failed": True}
+                if status == "failed"
+                else {"notified_at_risk": True}
+            )

@@ -264,7 +264,9 @@ class HelpdeskTeam(models.Model):
         return teams
 
     def write(self, vals):
-        people_before = {team: team._member_users() for team in self} if {"member_ids", "leader_id"} & set(vals) else None
+        people_before = (
+            {team: team._member_users() for team in self} if {"member_ids", "leader_id"} & set(vals) else None
+        )
         result = super().write(vals)
         if people_before is not None:
             for team in self:
@@ -480,7 +482,8 @@ class HelpdeskTeam(models.Model):
             if not users:
                 continue
             subtypes = {
-                user.partner_id.id: set(leader_subtypes if user == team.leader_id else member_subtypes) for user in users
+                user.partner_id.id: set(leader_subtypes if user == team.leader_id else member_subtypes)
+                for user in users
             }
             self.env["mail.followers"].sudo()._insert_followers(
                 self._name, team.ids, list(subtypes), subtypes=subtypes, check_existing=True, existing_policy="skip"

@@ -1334,10 +1334,14 @@ class HelpdeskTicket(models.Model):
         if len(self) != 1 or not self.team_id or kwargs.get("notify_skip_followers"):
             return recipients
         subtype_id = (msg_vals or {}).get("subtype_id") or message.subtype_id.id
-        if not subtype_id or (subtype_id == self._subtype("mail.mt_comment").id and not self._is_customer_reply(message)):
+        if not subtype_id or (
+            subtype_id == self._subtype("mail.mt_comment").id and not self._is_customer_reply(message)
+        ):
             return recipients
-        team_subtype = self.env["mail.message.subtype"].sudo().search(
-            [("res_model", "=", "helpdesk.team"), ("parent_id", "=", subtype_id)], limit=1
+        team_subtype = (
+            self.env["mail.message.subtype"]
+            .sudo()
+            .search([("res_model", "=", "helpdesk.team"), ("parent_id", "=", subtype_id)], limit=1)
         )
         if not team_subtype:
             return recipients
@@ -1352,11 +1356,13 @@ class HelpdeskTicket(models.Model):
     def _message_auto_subscribe_notify(self, partner_ids, template):
         # "You have been assigned to ...": not for an agent who follows the ticket's team
         # without "Assigned to Me" (their opt-out, helpdesk.team._assignment_muted).
+        result = None
         for team, tickets in self.grouped("team_id").items():
-            muted = team._assignment_muted(self.env["res.partner"].browse(partner_ids)) if team else ()
+            muted = team._assignment_muted(self.env["res.partner"].browse(partner_ids)) if team else None
             told = [pid for pid in partner_ids if pid not in muted.ids] if muted else partner_ids
             if told:
-                super(HelpdeskTicket, tickets)._message_auto_subscribe_notify(told, template)
+                result = super(HelpdeskTicket, tickets)._message_auto_subscribe_notify(told, template)
+        return result
 
     def _creation_subtype(self):
         return self._subtype("helpdesk_itil.mt_ticket_new")

@@ -1,8 +1,8 @@
-""""Remind me" on a ticket and the agent's daily digest (README "Notifications")."""
+""" "Remind me" on a ticket and the agent's daily digest (README "Notifications")."""
 
 from datetime import date, timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, tagged
 
 from .common_sla import MONDAY, HelpdeskSlaCommon
@@ -21,7 +21,12 @@ class PersonalCommon(HelpdeskSlaCommon):
         # Ana works in Madrid, 9:00-17:00 Monday to Friday (8:00-16:00 UTC in March 2024).
         cls.user_a2.write({"tz": "Europe/Madrid", "email": "alex@example.com"})
         cls.env["resource.resource"].create(
-            {"name": cls.user_a2.name, "user_id": cls.user_a2.id, "calendar_id": cls.cal_madrid.id, "tz": "Europe/Madrid"}
+            {
+                "name": cls.user_a2.name,
+                "user_id": cls.user_a2.id,
+                "calendar_id": cls.cal_madrid.id,
+                "tz": "Europe/Madrid",
+            }
         )
 
 
@@ -30,7 +35,7 @@ class TestRemindMe(PersonalCommon):
     def remind(self, when, days=None, note=None):
         ticket = self.create_ticket(user_id=self.user_a2.id)
         action = ticket.with_user(self.user_a2).action_remind_me()
-        with Form(self.env["helpdesk.ticket.remind"].with_user(self.user_a2).with_context(action["context"])) as form:
+        with Form(self.env["helpdesk.ticket.remind"].with_user(self.user_a2).with_context(**action["context"])) as form:
             form.when = when
             if days is not None:
                 form.days = days
@@ -85,7 +90,7 @@ class TestRemindMe(PersonalCommon):
 
     def test_portal_user_cannot_use_it(self):
         ticket = self.create_ticket(user_id=self.user_a2.id)
-        with self.assertRaises(Exception):  # AccessError: no right on the wizard
+        with self.assertRaises(AccessError):  # no right on the wizard
             self.env["helpdesk.ticket.remind"].with_user(self.portal_user).create({"ticket_id": ticket.id})
 
 
@@ -105,7 +110,10 @@ class TestDailyDigest(PersonalCommon):
                 body="Still jammed", message_type="email", subtype_xmlid="mail.mt_comment", author_id=cls.contact.id
             )
             cls.waiting.activity_schedule(
-                "mail.mail_activity_data_todo", date_deadline=date(2024, 3, 5), summary="Order toner", user_id=cls.user_a2.id
+                "mail.mail_activity_data_todo",
+                date_deadline=date(2024, 3, 5),
+                summary="Order toner",
+                user_id=cls.user_a2.id,
             )
             cls.waiting.activity_schedule(
                 "mail.mail_activity_data_todo", date_deadline=date(2024, 3, 20), summary="Later", user_id=cls.user_a2.id

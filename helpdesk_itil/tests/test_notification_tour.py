@@ -30,5 +30,7 @@ class TestNotificationTour(HelpdeskHttpCommon):
         )
         self.assertEqual(notice.notification_ids.res_partner_id, agent.partner_id)
         self.assertEqual(notice.notification_ids.notification_type, "inbox")
-        self.start_tour("/odoo/action-mail.action_discuss", "helpdesk_itil_notification_tour", login="tour_notice_agent")
+        self.start_tour(
+            "/odoo/action-mail.action_discuss", "helpdesk_itil_notification_tour", login="tour_notice_agent"
+        )
         self.assertIn(ticket.display_name, notice.body)

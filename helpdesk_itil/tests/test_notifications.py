@@ -61,9 +61,7 @@ class TestTeamSubscriptions(NotificationCommon):
 
     def test_members_and_leader_follow_their_team(self):
         self.assertEqual(self.subtypes_of(self.team_a, self.user_a2), self.st_new | self.st_assigned)
-        self.assertEqual(
-            self.subtypes_of(self.team_a, self.user_a), self.st_new | self.st_assigned | self.st_escalated
-        )
+        self.assertEqual(self.subtypes_of(self.team_a, self.user_a), self.st_new | self.st_assigned | self.st_escalated)
         self.assertFalse(self.subtypes_of(self.team_a, self.user_b), "Not a member of team A.")
         self.assertFalse(self.subtypes_of(self.team_a, self.portal_user))
 
@@ -137,7 +135,9 @@ class TestNewTicketNotices(NotificationCommon):
         message = self.team_messages(self.team_a)
         self.assertEqual(len(message), 1)
         self.assertEqual(self.notified(message), (self.user_a | self.user_b).partner_id)
-        self.assertNotIn(self.portal_user.partner_id, self.notified(message), "Internal notices never reach portal users.")
+        self.assertNotIn(
+            self.portal_user.partner_id, self.notified(message), "Internal notices never reach portal users."
+        )
         self.assertFalse(self.team_messages(self.team_b))
 
     def test_inbox_or_email_per_preference(self):
@@ -237,7 +237,9 @@ class TestSlaNotices(NotificationCommon):
         self.assertIn("SLA failed", notices[-1].subject)
         self.run_cron(when=at(0, 15))
         self.assertEqual(len(self.sla_notices(ticket)), 2)
-        self.assertFalse(self.env["helpdesk.escalation.log"].search([("ticket_id", "=", ticket.id)]), "Not an escalation.")
+        self.assertFalse(
+            self.env["helpdesk.escalation.log"].search([("ticket_id", "=", ticket.id)]), "Not an escalation."
+        )
 
     def test_queries_per_notice_are_bounded(self):
         """The watcher itself is constant per batch (test_sla_watcher.py); each notice adds

@@ -9,7 +9,7 @@ REMIND_MAX_DAYS = 365
 
 
 class HelpdeskTicketRemind(models.TransientModel):
-    """"Remind me" on a ticket: a to-do activity for oneself, due when asked."""
+    """ "Remind me" on a ticket: a to-do activity for oneself, due when asked."""
 
     _name = "helpdesk.ticket.remind"
     _description = "Remind Me About a Ticket"
