@@ -46,6 +46,8 @@
         "views/helpdesk_escalation_log_views.xml",
         "wizard/helpdesk_ticket_escalate_views.xml",
         "wizard/helpdesk_ticket_close_views.xml",
+        "wizard/helpdesk_ticket_remind_views.xml",
+        "views/res_users_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",
@@ -91,6 +93,7 @@
         "demo/sale_order_demo.xml",
         "demo/project_task_demo.xml",
         "demo/helpdesk_go_live_demo.xml",
+        "demo/helpdesk_notification_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

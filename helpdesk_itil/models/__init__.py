@@ -11,6 +11,7 @@ from . import helpdesk_ticket
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
+from . import helpdesk_notice
 from . import helpdesk_ticket_sla_interval
 from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
@@ -18,6 +19,7 @@ from . import helpdesk_alert_severity
 from . import helpdesk_alert_source
 from . import helpdesk_alert_rejection
 from . import res_partner
+from . import res_users
 from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves

@@ -7,6 +7,12 @@ from odoo.fields import Domain
 from .helpdesk_priority_matrix import URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
 
+# Notifications: what a member follows the team with when they join it (README
+# "Notifications"); the other team subtypes are opt-in. The leader also follows
+# escalations; SLA notices reach the leader for unassigned tickets only.
+MEMBER_SUBTYPES = ("helpdesk_itil.mt_team_ticket_new", "helpdesk_itil.mt_team_ticket_assigned")
+LEADER_SUBTYPES = (*MEMBER_SUBTYPES, "helpdesk_itil.mt_team_escalated")
+
 # Duplicate detection defaults: a ticket's possible duplicates are the open tickets of the
 # same customer created within this many hours, whose subject is at least this similar.
 DUPLICATE_WINDOW_HOURS = 72
@@ -251,6 +257,26 @@ class HelpdeskTeam(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._subscribe_members()
+        return teams
+
+    def write(self, vals):
+        people_before = (
+            {team: team._member_users() for team in self} if {"member_ids", "leader_id"} & set(vals) else None
+        )
+        result = super().write(vals)
+        if people_before is not None:
+            for team in self:
+                # Leaving a team stops its notices; joining it starts them.
+                gone = people_before[team] - team._member_users()
+                if gone:
+                    team.message_unsubscribe(partner_ids=gone.partner_id.ids)
+            self._subscribe_members()
+        return result
+
     @api.depends("name", "public_form")
     def _compute_public_form_url(self):
         for team in self:
@@ -435,3 +461,70 @@ class HelpdeskTeam(models.Model):
             )
         )
         return loads
+
+    # ------------------------------------------------------------------
+    # Notifications: who follows the team for what (README "Notifications")
+    # ------------------------------------------------------------------
+
+    def _member_users(self):
+        self.ensure_one()
+        return (self.member_ids | self.leader_id).filtered(lambda user: not user._is_public() and not user.share)
+
+    def _subscribe_members(self):
+        """Members and the leader follow their team with the default notification
+        subtypes; someone who already follows it keeps their own choice."""
+        Subtype = self.env["mail.message.subtype"]
+        xmlid_to_id = self.env["ir.model.data"]._xmlid_to_res_id
+        member_subtypes = Subtype.browse(xmlid_to_id(xmlid) for xmlid in MEMBER_SUBTYPES).ids
+        leader_subtypes = Subtype.browse(xmlid_to_id(xmlid) for xmlid in LEADER_SUBTYPES).ids
+        for team in self:
+            users = team._member_users()
+            if not users:
+                continue
+            subtypes = {
+                user.partner_id.id: set(leader_subtypes if user == team.leader_id else member_subtypes)
+                for user in users
+            }
+            self.env["mail.followers"].sudo()._insert_followers(
+                self._name, team.ids, list(subtypes), subtypes=subtypes, check_existing=True, existing_policy="skip"
+            )
+
+    def _watchers(self, subtype):
+        """{team: partners} of the internal users following each team with `subtype` (a
+        record or an xmlid); portal and other share partners are never told internal notices."""
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id(subtype) if isinstance(subtype, str) else subtype.id
+        followers = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("subtype_ids", "in", [subtype_id]),
+                    ("partner_id.partner_share", "=", False),
+                    ("partner_id.active", "=", True),
+                ],
+                ["res_id", "partner_id"],
+            )
+        )
+        watchers = {team: self.env["res.partner"] for team in self}
+        for follower in followers:
+            watchers[self.browse(follower.res_id)] |= follower.partner_id
+        return watchers
+
+    def _assignment_muted(self, partners):
+        """The `partners` who follow this team without "Assigned to Me": they opted out.
+        Someone who does not follow the team at all has not opted out."""
+        self.ensure_one()
+        if not partners:
+            return self.env["res.partner"]
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("helpdesk_itil.mt_team_ticket_assigned")
+        followers = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("partner_id", "in", partners.ids)],
+                ["partner_id", "subtype_ids"],
+            )
+        )
+        return followers.filtered(lambda f: subtype_id not in f.subtype_ids.ids).partner_id

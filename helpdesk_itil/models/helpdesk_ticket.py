@@ -316,6 +316,13 @@ class HelpdeskTicket(models.Model):
     is_locked = fields.Boolean(compute="_compute_is_locked", help="Closed ticket the current user may not edit.")
     assign_date = fields.Datetime(string="Assigned On", copy=False, readonly=True)
     first_response_date = fields.Datetime(string="First Response On", copy=False, readonly=True)
+    customer_replied_date = fields.Datetime(
+        string="Customer Replied On",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="When the customer wrote last, while no agent has answered since: the ticket waits on its agent.",
+    )
     resolved_date = fields.Datetime(string="Resolved On", copy=False, readonly=True, index=True)
     closed_date = fields.Datetime(string="Closed On", copy=False, readonly=True, index=True)
     last_stage_update = fields.Datetime(copy=False, readonly=True, default=fields.Datetime.now)
@@ -870,11 +877,13 @@ class HelpdeskTicket(models.Model):
                 overridden._write_stamps({"priority_overridden": True})
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
+        given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         tickets._kpi_on_create(now)
+        self.env["helpdesk.notice"]._queue_created(tickets, tickets.filtered("user_id") - given_assignee)
         self.env["helpdesk.escalation.rule"]._fire_on_priority(tickets)
         if tickets.related_ticket_ids:
             tickets._sync_related_tickets({})
@@ -1303,15 +1312,15 @@ class HelpdeskTicket(models.Model):
             pending = self.filtered(lambda t: not t.first_response_date)
             if pending:
                 pending.sudo()._write_stamps({"first_response_date": message.date})
+            answered = self.filtered("customer_replied_date")
+            if answered:
+                answered.sudo()._write_stamps({"customer_replied_date": False})
             # Meets the first-response line and any next-response line awaiting a reply.
             self.env["helpdesk.ticket.sla"]._on_agent_reply(self, message.date)
-        elif (
-            message.message_type in ("comment", "email")
-            and message.subtype_id == self._subtype("mail.mt_comment")
-            and self._author_role(message.author_id) == "customer"
-        ):
+        elif self._is_customer_reply(message):
             # A customer message (or an unknown sender's) awaits the next agent reply.
             self.env["helpdesk.ticket.sla"]._on_customer_message(self)
+            self.sudo()._write_stamps({"customer_replied_date": message.date})
         # The email that created the ticket through the mail gateway is posted now:
         # acknowledge it, unless a machine sent it (out-of-office, auto-responder, list).
         if (
@@ -1348,6 +1357,45 @@ class HelpdeskTicket(models.Model):
             if watched is None or self.id in watched:
                 return self._subtype("helpdesk_itil.mt_ticket_stage")
         return super()._track_subtype(init_values)
+
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """Followers of the ticket's team with a team subtype are told of every ticket of
+        the team: "SLA at Risk" and "Escalated" (the team subtypes whose parent is the
+        message's subtype) and "Customer Replied" (a customer's message). Computed here
+        rather than by making them followers of each ticket (see the subtypes' data)."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if len(self) != 1 or not self.team_id or kwargs.get("notify_skip_followers"):
+            return recipients
+        subtype_id = (msg_vals or {}).get("subtype_id") or message.subtype_id.id
+        if not subtype_id or (
+            subtype_id == self._subtype("mail.mt_comment").id and not self._is_customer_reply(message)
+        ):
+            return recipients
+        team_subtype = (
+            self.env["mail.message.subtype"]
+            .sudo()
+            .search([("res_model", "=", "helpdesk.team"), ("parent_id", "=", subtype_id)], limit=1)
+        )
+        if not team_subtype:
+            return recipients
+        watchers = self.team_id._watchers(team_subtype)[self.team_id]
+        author = self._message_compute_real_author((msg_vals or {}).get("author_id") or message.author_id.id)
+        missing = watchers - author - self.env["res.partner"].browse(r["id"] for r in recipients)
+        if missing:
+            extra = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=missing.ids)[0]
+            recipients += [data for data in extra.values() if data["active"] and not data["share"]]
+        return recipients
+
+    def _message_auto_subscribe_notify(self, partner_ids, template):
+        # "You have been assigned to ...": not for an agent who follows the ticket's team
+        # without "Assigned to Me" (their opt-out, helpdesk.team._assignment_muted).
+        result = None
+        for team, tickets in self.grouped("team_id").items():
+            muted = team._assignment_muted(self.env["res.partner"].browse(partner_ids)) if team else None
+            told = [pid for pid in partner_ids if pid not in muted.ids] if muted else partner_ids
+            if told:
+                result = super(HelpdeskTicket, tickets)._message_auto_subscribe_notify(told, template)
+        return result
 
     def _creation_subtype(self):
         return self._subtype("helpdesk_itil.mt_ticket_new")
@@ -1390,6 +1438,12 @@ class HelpdeskTicket(models.Model):
     def action_escalate(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_escalate_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_remind_me(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_remind_action")
         action["context"] = {"default_ticket_id": self.id}
         return action
 
@@ -1532,6 +1586,14 @@ class HelpdeskTicket(models.Model):
             message.message_type in ("comment", "email")
             and message.subtype_id == self._subtype("mail.mt_comment")
             and self._author_role(message.author_id) == "agent"
+        )
+
+    def _is_customer_reply(self, message):
+        """A public comment or email by the customer (or an unknown sender) on the ticket."""
+        return (
+            message.message_type in ("comment", "email")
+            and message.subtype_id == self._subtype("mail.mt_comment")
+            and self._author_role(message.author_id) == "customer"
         )
 
     def _subtype(self, xmlid):
@@ -2151,9 +2213,10 @@ class HelpdeskTicket(models.Model):
         )
         if details:
             body += Markup("<div>%s</div>") % details
+        # Internal, told to the team's followers with "Escalated" (_notify_get_recipients).
         self.message_post(
             body=body,
-            subtype_xmlid="mail.mt_note",
+            subtype_xmlid="helpdesk_itil.mt_ticket_escalated",
             message_type="comment",
             attachment_ids=attachments.ids if attachments else [],
         )

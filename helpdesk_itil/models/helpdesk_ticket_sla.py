@@ -21,6 +21,8 @@ SLA_STATUSES = [
 # Fields of a line read together whenever the engine works on lines.
 LINE_FIELDS = [
     "ticket_id",
+    "notified_at_risk",
+    "notified_failed",
     "policy_id",
     "kind",
     "metric",
@@ -99,6 +101,9 @@ class HelpdeskTicketSla(models.Model):
     settled_date = fields.Datetime(string="Settled On", index=True)
     escalation_date = fields.Datetime(help="When the next escalation rule of this line becomes due.")
     next_check_date = fields.Datetime(help="Next moment the SLA watcher looks at this line.")
+    # Agent notices sent (helpdesk.notice._notify_sla_lines): once per line and status.
+    notified_at_risk = fields.Boolean(string="At Risk Notice Sent", readonly=True, copy=False)
+    notified_failed = fields.Boolean(string="Failure Notice Sent", readonly=True, copy=False)
     current_interval_id = fields.Many2one("helpdesk.ticket.sla.interval", readonly=True)
     interval_ids = fields.One2many("helpdesk.ticket.sla.interval", "sla_id", string="Intervals")
 
@@ -574,6 +579,8 @@ class HelpdeskTicketSla(models.Model):
                 line.status = "failed"
             elif line.status == "ongoing" and line.at_risk_date and line.at_risk_date <= now:
                 line.status = "at_risk"
+        # The assignee (or the team leader) is told, once per line and status.
+        self.env["helpdesk.notice"]._notify_sla_lines(lines.filtered("running_since"))
         # One set of clocks for the batch, shared with the escalation engine.
         clocks = self.env["resource.calendar"]._helpdesk_clocks()
         for line in lines.filtered("running_since"):

@@ -47,3 +47,7 @@ from . import test_report_sla
 from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
+from . import test_notifications
+from . import test_notification_digest
+from . import test_migration_notifications
+from . import test_notification_tour

@@ -56,7 +56,7 @@ class EscalationCommon(HelpdeskCommon):
     def escalation_notes(self, ticket):
         return ticket.message_ids.filtered(
             lambda m: (
-                m.subtype_id == self.env.ref("mail.mt_note")
+                m.subtype_id == self.env.ref("helpdesk_itil.mt_ticket_escalated")
                 and ("Escalated to level" in (m.body or "") or "Escalated by" in (m.body or ""))
             )
         )

@@ -65,6 +65,18 @@ class TestBusinessClock(BaseCase):
         self.assertIs(clock.plan(at(0, 9), 1), False)
         self.assertEqual(clock.duration(at(0, 9), at(3, 9)), 0)
 
+    def test_next_opening(self):
+        clock = self.clock()
+        self.assertEqual(clock.next_opening(at(0, 7)), at(0, 9), "Before the day starts: its start.")
+        self.assertEqual(clock.next_opening(at(0, 10, 30)), at(0, 10, 30), "Working time: now.")
+        self.assertEqual(clock.next_opening(at(0, 12)), at(0, 13), "Lunch break: after it.")
+        self.assertEqual(clock.next_opening(at(0, 17)), at(1, 9), "At closing time: the next morning.")
+        self.assertEqual(clock.next_opening(at(4, 18)), at(7, 9), "Friday evening: Monday morning.")
+        self.assertEqual(clock.next_opening(at(5, 0)), at(7, 9), "Saturday: Monday.")
+
+    def test_next_opening_without_working_time_is_never(self):
+        self.assertIs(BusinessClock(lambda lo, hi: []).next_opening(at(0, 9)), False)
+
     def test_intervals_are_fetched_once_per_range(self):
         clock = self.clock()
         clock.ensure(at(0, 0), at(30, 0))

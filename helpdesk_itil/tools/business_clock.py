@@ -87,6 +87,20 @@ class BusinessClock:
         i = bisect.bisect_left(self.cum_end, target - 1e-3)
         return to_second(self.starts[i] + timedelta(seconds=target - self.cum[i]))
 
+    def next_opening(self, after):
+        """The first working instant at or after `after` (`after` itself when it is
+        working time); False if none within the planning horizon."""
+        span = PLAN_WINDOW
+        self.ensure(after, max(after + span, self.hi or after))
+        while True:
+            i = bisect.bisect_right(self.stops, after)
+            if i < len(self.stops):
+                return max(after, self.starts[i])
+            if self.hi - after > PLAN_HORIZON:
+                return False
+            span *= 2
+            self.ensure(self.lo, self.hi + span)
+
 
 class BusinessClocks:
     """The clocks of one batch, one per key (for Odoo: a calendar and a company).
