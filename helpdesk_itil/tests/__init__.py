@@ -47,3 +47,7 @@ from . import test_report_sla
 from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
+from . import test_tools_placeholders
+from . import test_canned_responses
+from . import test_macros
+from . import test_replies_tour
