@@ -17,8 +17,8 @@ from odoo.tools.misc import format_datetime
 
 from ..tools import ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
-from ..tools.placeholders import render_placeholders
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
+from ..tools.placeholders import render_placeholders
 from ..tools.text import description_hash, normalize_subject
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES

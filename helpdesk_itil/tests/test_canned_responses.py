@@ -43,12 +43,12 @@ class TestCannedResponses(HelpdeskSlaCommon):
             helpdesk_category_ids=[(6, 0, cls.hardware.ids)],
         )
         cls.for_team_b = response("logs vpn", "VPN logs please", helpdesk_team_ids=[(6, 0, cls.team_b.ids)])
-        cls.for_network = response(
-            "network", "Network logs please", helpdesk_category_ids=[(6, 0, cls.network.ids)]
-        )
+        cls.for_network = response("network", "Network logs please", helpdesk_category_ids=[(6, 0, cls.network.ids)])
         # Someone's private response: not offered to others.
-        cls.private = cls.env["mail.canned.response"].with_user(cls.user_a2).create(
-            {"source": "mine", "substitution": "Alex's own"}
+        cls.private = (
+            cls.env["mail.canned.response"]
+            .with_user(cls.user_a2)
+            .create({"source": "mine", "substitution": "Alex's own"})
         )
         with freeze_time(AT_TEN):
             cls.ticket = cls.create_ticket(partner_id=cls.contact.id, category_id=cls.laptop.id)
@@ -115,9 +115,7 @@ class TestCannedResponses(HelpdeskSlaCommon):
     def test_fitting_responses_come_first(self):
         with freeze_time(AT_TEN):
             rows = self.ticket.with_user(self.user_a).helpdesk_canned_responses()
-        self.assertEqual(
-            [(row["source"], row["fit"]) for row in rows[:2]], [("logs laptop", 2), ("logs team", 1)]
-        )
+        self.assertEqual([(row["source"], row["fit"]) for row in rows[:2]], [("logs laptop", 2), ("logs team", 1)])
         self.assertEqual({row["source"] for row in rows[2:4]}, {"all", "hello"})
         self.assertEqual({row["fit"] for row in rows[2:4]}, {0})
         # Scoped elsewhere: still offered, last.

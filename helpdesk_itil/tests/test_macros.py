@@ -182,7 +182,7 @@ class TestMacros(HelpdeskCommon):
     def test_apply_macro_wizard(self):
         action = self.ticket.with_user(self.user_a).action_apply_macro()
         self.assertEqual(action["res_model"], "helpdesk.ticket.macro")
-        wizard_env = self.env["helpdesk.ticket.macro"].with_user(self.user_a).with_context(action["context"])
+        wizard_env = self.env["helpdesk.ticket.macro"].with_user(self.user_a).with_context(**action["context"])
         with Form(wizard_env) as form:
             self.assertEqual(form.available_macro_ids[:], self.ask_logs | self.workaround)
             form.macro_id = self.workaround
@@ -204,7 +204,9 @@ class TestMacros(HelpdeskCommon):
         )
         for category, offered in ((laptop, True), (self.env["helpdesk.category"], False)):
             ticket = self.create_ticket(category_id=category.id)
-            wizard = self.env["helpdesk.ticket.macro"].with_user(self.user_a).create(
-                {"ticket_id": ticket.id, "macro_id": self.ask_logs.id}
+            wizard = (
+                self.env["helpdesk.ticket.macro"]
+                .with_user(self.user_a)
+                .create({"ticket_id": ticket.id, "macro_id": self.ask_logs.id})
             )
             self.assertEqual(macro in wizard.available_macro_ids, offered)

@@ -10,9 +10,7 @@ class HelpdeskTicketMacro(models.TransientModel):
 
     ticket_id = fields.Many2one("helpdesk.ticket", required=True, ondelete="cascade")
     available_macro_ids = fields.Many2many("helpdesk.macro", compute="_compute_available_macro_ids")
-    macro_id = fields.Many2one(
-        "helpdesk.macro", string="Macro", required=True, domain="[('id', 'in', available_macro_ids)]"
-    )
+    macro_id = fields.Many2one("helpdesk.macro", required=True, domain="[('id', 'in', available_macro_ids)]")
     preview = fields.Html(compute="_compute_preview", sanitize=False, help="The message as it will be posted.")
     unknown_placeholders = fields.Char(compute="_compute_preview")
     actions_summary = fields.Text(string="Actions", compute="_compute_preview")
