@@ -1970,7 +1970,8 @@ class HelpdeskTicket(models.Model):
         portal_url = self._get_acknowledgement_url()
         signature = agent.signature
         if html:
-            portal_url = Markup('<a href="%s">%s</a>') % (portal_url, portal_url)
+            # The link signs the customer in; its text is the ticket's plain portal address.
+            portal_url = Markup('<a href="%s">%s</a>') % (portal_url, self.get_base_url() + self.access_url)
             signature = signature or ""
         else:
             signature = html2plaintext(signature or "").strip()

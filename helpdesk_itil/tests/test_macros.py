@@ -19,7 +19,8 @@ class TestMacros(HelpdeskCommon):
         cls.ask_logs = Macro.create(
             {
                 "name": "Ask for logs and wait",
-                "body": "<p>Hello {{customer_name}}, please send the logs of {{reference}}. {{ object.x }}</p>",
+                "body": "<p>Hello {{customer_name}}, please send the logs of {{reference}}. {{ object.x }}</p>"
+                "<p>Upload them on {{portal_url}}</p>{{agent_signature}}",
                 "state": "pending",
                 "pending_reason": "logs from the customer",
                 "tag_ids": [(6, 0, cls.tag_vip.ids)],
@@ -46,6 +47,7 @@ class TestMacros(HelpdeskCommon):
         return ticket.message_ids.filtered(lambda m: m.message_type == "comment")
 
     def test_ask_for_logs_posts_the_reply_and_waits(self):
+        self.user_a.signature = "<p>Ana<br>Team A</p>"
         self.ask_logs.with_user(self.user_a)._apply(self.ticket.with_user(self.user_a))
         ticket = self.ticket
         self.assertEqual(ticket.state, "pending")
@@ -58,6 +60,10 @@ class TestMacros(HelpdeskCommon):
         self.assertEqual(reply.author_id, self.user_a.partner_id)
         self.assertIn(f"Hello Carla Contact, please send the logs of {ticket.reference}.", reply.body)
         self.assertIn("{{ object.x }}", reply.body)  # unknown: left as typed
+        # The portal link signs the customer in; the agent's signature is kept as HTML.
+        link = f'<a href="{ticket._get_acknowledgement_url()}">{ticket.get_base_url()}/my/tickets/{ticket.id}</a>'
+        self.assertIn(f"<p>Upload them on {link}</p>", str(reply.body).replace("&amp;", "&"))
+        self.assertIn("<p>Ana<br>Team A</p>", reply.body)
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertIn("Ask for logs and wait", note.body)
         self.assertIn("Waiting for: logs from the customer", note.body)
