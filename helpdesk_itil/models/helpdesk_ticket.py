@@ -1362,6 +1362,13 @@ class HelpdeskTicket(models.Model):
         action["context"] = {"default_ticket_id": self.id}
         return action
 
+    def action_apply_macro(self):
+        """Apply Macro: a saved reply and its actions (helpdesk.macro), in a dialog."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_macro_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
     def action_close_without_confirmation(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_close_action")
@@ -2024,12 +2031,6 @@ class HelpdeskTicket(models.Model):
         # Stable: equal fits keep the search order.
         result.sort(key=lambda r: -r["fit"])
         return result
-
-    def action_apply_macro(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_macro_action")
-        action["context"] = {"default_ticket_id": self.id}
-        return action
 
     # ------------------------------------------------------------------
     # Similar tickets: the one home of subject similarity (duplicates now;
