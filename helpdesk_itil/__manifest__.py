@@ -48,6 +48,9 @@
         "wizard/helpdesk_ticket_close_views.xml",
         "wizard/helpdesk_ticket_remind_views.xml",
         "views/res_users_views.xml",
+        "views/helpdesk_macro_views.xml",
+        "wizard/helpdesk_ticket_macro_views.xml",
+        "views/mail_canned_response_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",
@@ -94,10 +97,13 @@
         "demo/project_task_demo.xml",
         "demo/helpdesk_go_live_demo.xml",
         "demo/helpdesk_notification_demo.xml",
+        "demo/helpdesk_macro_demo.xml",
+        "demo/mail_canned_response_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "helpdesk_itil/static/src/scss/*.scss",
+            "helpdesk_itil/static/src/mail/**/*",
         ],
         "web.assets_backend_lazy": [
             "helpdesk_itil/static/src/views/report/**/*",

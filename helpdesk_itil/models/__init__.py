@@ -8,6 +8,7 @@ from . import helpdesk_category
 from . import helpdesk_category_field
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_macro
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
@@ -29,3 +30,4 @@ from . import helpdesk_rate_limit
 from . import sale_order
 from . import project_task
 from . import account_move
+from . import mail_canned_response

@@ -13,10 +13,12 @@ from odoo.fields import Domain
 from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
+from odoo.tools.misc import format_datetime
 
 from ..tools import ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
+from ..tools.placeholders import render_placeholders
 from ..tools.text import description_hash, normalize_subject
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
@@ -1447,6 +1449,13 @@ class HelpdeskTicket(models.Model):
         action["context"] = {"default_ticket_id": self.id}
         return action
 
+    def action_apply_macro(self):
+        """Apply Macro: a saved reply and its actions (helpdesk.macro), in a dialog."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_macro_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
     def action_close_without_confirmation(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_close_action")
@@ -2023,6 +2032,100 @@ class HelpdeskTicket(models.Model):
             {"resolution_note": resolution, "closure_code_id": self.env.ref("helpdesk_itil.closure_erp_done").id},
             strict=False,
         )
+
+    # ------------------------------------------------------------------
+    # Replies: placeholders of canned responses and macros (tools/placeholders.py)
+    # ------------------------------------------------------------------
+
+    def _scope_fit(self, teams, categories):
+        """How well a reply scoped to `teams` and `categories` (canned response, macro)
+        fits this ticket: -1 scoped elsewhere, 0 unscoped, else the number of scopes that
+        match (a category matches its sub-categories' tickets)."""
+        self.ensure_one()
+        if not teams and not categories:
+            return 0
+        fit = 0
+        if teams:
+            if self.team_id not in teams:
+                return -1
+            fit += 1
+        if categories:
+            lineage = {int(c) for c in (self.category_id.parent_path or "").split("/") if c}
+            if not lineage.intersection(categories.ids):
+                return -1
+            fit += 1
+        return fit
+
+    def _placeholder_values(self, html=False):
+        """The value of each placeholder (tools.placeholders.PLACEHOLDERS) for this ticket,
+        written by the current user: the only data a reply can pull from the ticket."""
+        self.ensure_one()
+        agent = self.env.user
+        customer = self.partner_id
+        deadline = self._portal_sla_promise()
+        if deadline:
+            # In the customer's time zone, else the team's working-hours one.
+            tz = customer.tz or self.team_id.resource_calendar_id.tz or "UTC"
+            deadline = "{} ({})".format(
+                format_datetime(self.env, deadline, tz=tz, dt_format="medium", lang_code=customer.lang or None), tz
+            )
+        portal_url = self._get_acknowledgement_url()
+        signature = agent.signature
+        if html:
+            # The link signs the customer in; its text is the ticket's plain portal address.
+            portal_url = Markup('<a href="%s">%s</a>') % (portal_url, self.get_base_url() + self.access_url)
+            signature = signature or ""
+        else:
+            signature = html2plaintext(signature or "").strip()
+        return {
+            "reference": self.reference or "",
+            "customer_name": customer.name or self.partner_name or "",
+            "agent_name": agent.name,
+            "agent_signature": signature,
+            "sla_deadline": deadline or "",
+            "portal_url": portal_url,
+            "team": self.team_id.name or "",
+        }
+
+    def _render_placeholders(self, text, html=False):
+        """`text` with this ticket's placeholders filled in: tools.placeholders.Rendered."""
+        self.ensure_one()
+        return render_placeholders(text, self._placeholder_values(html=html), html=html)
+
+    def _check_reply_access(self):
+        """Rendering replies is for helpdesk users who may read the ticket."""
+        if not self.env.user.has_group("helpdesk_itil.group_helpdesk_user"):
+            raise AccessError(self.env._("Only helpdesk users fill in replies on tickets."))
+        self.check_access("read")
+
+    def helpdesk_canned_responses(self, canned_response_ids=None):
+        """The current user's canned responses rendered for this ticket, the ones that fit
+        it first (called by the composer when "::" is typed on a ticket): a list of
+        {id, source, text, unknown, empty, fit}."""
+        self.ensure_one()
+        self._check_reply_access()
+        # The responses the composer offers (mail's /mail/data "mail.canned.response").
+        domain = Domain("create_uid", "=", self.env.uid) | Domain("group_ids", "in", self.env.user.all_group_ids.ids)
+        if canned_response_ids is not None:
+            domain &= Domain("id", "in", [int(i) for i in canned_response_ids])
+        responses = self.env["mail.canned.response"].search(domain)
+        values = self._placeholder_values()
+        result = []
+        for response in responses:
+            rendered = render_placeholders(response.substitution, values)
+            result.append(
+                {
+                    "id": response.id,
+                    "source": response.source,
+                    "text": rendered.text,
+                    "unknown": rendered.unknown,
+                    "empty": rendered.empty,
+                    "fit": self._scope_fit(response.helpdesk_team_ids, response.helpdesk_category_ids),
+                }
+            )
+        # Stable: equal fits keep the search order.
+        result.sort(key=lambda r: -r["fit"])
+        return result
 
     # ------------------------------------------------------------------
     # Similar tickets: the one home of subject similarity (duplicates now;

@@ -51,3 +51,7 @@ from . import test_notifications
 from . import test_notification_digest
 from . import test_migration_notifications
 from . import test_notification_tour
+from . import test_tools_placeholders
+from . import test_canned_responses
+from . import test_macros
+from . import test_replies_tour

@@ -2,3 +2,4 @@
 from . import alert_payload
 from . import mail_headers
 from . import text
+from . import placeholders
