@@ -9,6 +9,7 @@ from . import helpdesk_category_field
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import helpdesk_ticket_duplicate
+from . import helpdesk_triage_rule
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_sla_interval
@@ -17,6 +18,7 @@ from . import helpdesk_escalation_log
 from . import helpdesk_alert_severity
 from . import helpdesk_alert_source
 from . import helpdesk_alert_rejection
+from . import res_company
 from . import res_partner
 from . import resource_calendar
 from . import resource_calendar_attendance

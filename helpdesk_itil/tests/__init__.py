@@ -47,3 +47,5 @@ from . import test_report_sla
 from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
+from . import test_triage_rules
+from . import test_triage_channels
