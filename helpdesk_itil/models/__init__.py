@@ -10,6 +10,7 @@ from . import helpdesk_team
 from . import helpdesk_ticket
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_triage_rule
+from . import helpdesk_ticket_category_suggestion
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_sla_interval

@@ -279,6 +279,14 @@ class HelpdeskTicket(models.Model):
         "keywords): the priority is at most P2 unless the team allows P1. Cleared when an agent sets "
         "the impact or urgency.",
     )
+    category_suggestion_ids = fields.One2many(
+        "helpdesk.ticket.category.suggestion",
+        "ticket_id",
+        string="Suggested Categories",
+        readonly=True,
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Categories of the most similar resolved tickets, proposed when the ticket arrived without one.",
+    )
     triage_rule_id = fields.Many2one(
         "helpdesk.triage.rule",
         string="Classified by Rule",
@@ -886,6 +894,7 @@ class HelpdeskTicket(models.Model):
                 ticket._message_log(body=note)
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
+        self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
@@ -954,6 +963,7 @@ class HelpdeskTicket(models.Model):
             if entering:
                 entering._on_state_entered(new_state)
         self._kpi_stamp(kpi_before, now)
+        self.env["helpdesk.ticket.category.suggestion"]._on_ticket_write(self, vals)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)

@@ -49,3 +49,4 @@ from . import test_report_security
 from . import test_migration_reports
 from . import test_triage_rules
 from . import test_triage_channels
+from . import test_triage_suggestions
