@@ -1989,7 +1989,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _find_similar_tickets(self, subject, domain=None, limit=10, threshold=DUPLICATE_SIMILARITY):
+    def _find_similar_tickets(self, subject, domain=None, limit=10, threshold=DUPLICATE_SIMILARITY, indexed=True):
         """Tickets whose subject resembles `subject`, the most similar first.
 
         Subjects are compared normalised (``tools.text.normalize_subject``: without
@@ -2002,6 +2002,10 @@ class HelpdeskTicket(models.Model):
         :param domain: which tickets to consider (the current user's record rules apply)
         :param int limit: at most that many tickets
         :param float threshold: least similarity, 0–1
+        :param bool indexed: search through the trigram index (the default); False when
+            `domain` already narrows the tickets to a few thousand (e.g. the latest ones):
+            the similarity is then computed on those only, a cost that does not grow with
+            the table
         :return: list of (ticket, similarity) pairs, similarity 0–1 (1: the same normalised subject)
         """
         normalized = normalize_subject(subject)
@@ -2010,7 +2014,7 @@ class HelpdeskTicket(models.Model):
         query = self._search(Domain(domain or Domain.TRUE) & Domain("subject_normalized", "!=", False))
         column = SQL.identifier(query.table, "subject_normalized")
         similarity = self._similarity_sql(column, SQL("%s", normalized))
-        if self.env.registry.has_trigram:
+        if self.env.registry.has_trigram and indexed:
             # `%` lets PostgreSQL use the trigram index; similarity() is the exact test.
             query.add_where(
                 SQL(

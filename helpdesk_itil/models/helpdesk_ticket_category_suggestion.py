@@ -12,6 +12,8 @@ from .helpdesk_ticket import MACHINE_CHANNELS
 # this similar (trigram similarity of the normalised subjects, 0–1).
 SUGGESTION_NEIGHBOURS = 20
 SUGGESTION_SIMILARITY = 0.3
+# How many of the company's latest resolved tickets are compared with.
+SUGGESTION_HISTORY = 1000
 # A neighbour of the same customer company counts this many times.
 SAME_CUSTOMER_WEIGHT = 2.0
 # At most that many categories are proposed, the largest share first.
@@ -80,24 +82,60 @@ class HelpdeskTicketCategorySuggestion(models.Model):
     @api.model
     def _suggest(self, tickets):
         """Record suggested categories for the new `tickets` that have none (no triage
-        rule gave one): one similarity query per ticket, over the resolved and closed
-        tickets with a category of the same company, whoever creates the ticket."""
-        Ticket = self.env["helpdesk.ticket"].sudo()
+        rule gave one): one similarity query per ticket over the company's latest resolved
+        and closed tickets with a category (`_history_ids`, read once per batch and
+        company), whoever creates the ticket."""
         values = []
+        history = {}
         for ticket in tickets.filtered(lambda t: not t.category_id and t.channel not in MACHINE_CHANNELS):
-            domain = (
-                Domain("company_id", "=", ticket.company_id.id)
-                & Domain("state", "in", list(RESOLUTION_STATES))
-                & Domain("category_id", "!=", False)
-                & Domain("id", "!=", ticket.id)
-            )
-            neighbours = Ticket._find_similar_tickets(
-                ticket.name, domain=domain, limit=SUGGESTION_NEIGHBOURS, threshold=SUGGESTION_SIMILARITY
-            )
+            if ticket.company_id not in history:
+                history[ticket.company_id] = self._history_ids(ticket.company_id)
+            neighbours = self._neighbours(ticket, history[ticket.company_id])
             for rank, (category, share) in enumerate(self._rank(ticket, neighbours), start=1):
                 values.append({"ticket_id": ticket.id, "category_id": category.id, "rank": rank, "share": share})
         if values:
             self.sudo().create(values)
+
+    @api.model
+    def _history_ids(self, company, exclude=None):
+        """Ids of `company`'s latest SUGGESTION_HISTORY resolved or closed tickets with a
+        category (the newest first): the history suggestions are drawn from. Bounded, so
+        that the cost of a suggestion does not grow with the desk, and recent, so that
+        today's categories count rather than those of years ago."""
+        domain = (
+            Domain("company_id", "=", company.id)
+            & Domain("state", "in", list(RESOLUTION_STATES))
+            & Domain("category_id", "!=", False)
+        )
+        if exclude:
+            domain &= Domain("id", "not in", exclude.ids)
+        return (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            ._search(domain, order="id desc", limit=SUGGESTION_HISTORY)
+            .get_result_ids()
+        )
+
+    @api.model
+    def _neighbours(self, ticket, history_ids=None):
+        """[(ticket, similarity)] of the history tickets (`_history_ids`) whose subject is
+        most like `ticket`'s, read as superuser; the similarity is computed on those few
+        thousand tickets only (not searched through the trigram index of the whole table)."""
+        if history_ids is None:
+            history_ids = self._history_ids(ticket.company_id, exclude=ticket)
+        if not history_ids:
+            return []
+        return (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            ._find_similar_tickets(
+                ticket.name,
+                domain=Domain("id", "in", list(history_ids)),
+                limit=SUGGESTION_NEIGHBOURS,
+                threshold=SUGGESTION_SIMILARITY,
+                indexed=False,
+            )
+        )
 
     @api.model
     def _rank(self, ticket, neighbours):

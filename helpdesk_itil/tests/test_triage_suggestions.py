@@ -116,3 +116,55 @@ class TestCategorySuggestions(TriageCommon, TransactionCase):
         with self.assertRaises(AccessError):
             ticket.with_user(self.portal_user).read(["category_suggestion_ids"])
         self.assertEqual(ticket.category_id.id, False)
+
+
+class TestFirstSuggestionAccuracy(TriageCommon, TransactionCase):
+    """The first suggestion measured on a small generated history (bench/bench_triage_suggest.py
+    measures it on 20,000 tickets): requests written several ways, with details."""
+
+    REQUESTS = {
+        "Printer": ["printer {n} jams on double-sided jobs", "toner empty on printer {n}", "paper jam in printer {n}"],
+        "VPN": ["vpn drops every {n} minutes", "cannot connect to the vpn from home", "vpn client error {n}"],
+        "Password": ["password reset for user {n}", "locked out of my account", "forgot my password again"],
+        "Laptop": ["laptop {n} does not boot", "laptop screen cracked", "laptop battery drains in {n} minutes"],
+        "Email": ["outlook keeps asking for the password", "email to customers bounces", "mailbox full"],
+    }
+    DETAILS = ["", " since this morning", " again", " after the update"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_triage_fixtures()
+        cls.printer_rule.active = False
+        cls.categories = {
+            name: cls.env["helpdesk.category"].create({"name": f"Accuracy {name}"}) for name in cls.REQUESTS
+        }
+        vals_list = []
+        for i in range(60):
+            name = list(cls.REQUESTS)[i % 5]
+            template = cls.REQUESTS[name][i % 3]
+            vals_list.append(
+                {
+                    "name": template.format(n=i) + cls.DETAILS[i % 4],
+                    "category_id": cls.categories[name].id,
+                    "team_id": cls.team_a.id,
+                    "stage_id": cls.stage_closed.id,
+                    "resolution_note": "<p>Done.</p>",
+                    "closure_code_id": cls.code_solved.id,
+                }
+            )
+        cls.env["helpdesk.ticket"].create(vals_list)
+
+    def test_first_suggestion_is_right_for_most_new_tickets(self):
+        truths, vals_list = [], []
+        for i in range(20):
+            name = list(self.REQUESTS)[i % 5]
+            truths.append(self.categories[name])
+            template = self.REQUESTS[name][(i + 1) % 3]
+            vals_list.append(
+                {"name": "Re: " + template.format(n=100 + i) + self.DETAILS[(i + 2) % 4], "team_id": self.team_a.id}
+            )
+        tickets = self.env["helpdesk.ticket"].create(vals_list)
+        first = [ticket.category_suggestion_ids.sorted("rank")[:1].category_id for ticket in tickets]
+        right = sum(1 for truth, suggested in zip(truths, first, strict=True) if truth == suggested)
+        self.assertGreaterEqual(right / len(truths), 0.9, f"{right} of {len(truths)} first suggestions right")
