@@ -27,6 +27,10 @@ ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
 SESSION_KEY = "helpdesk_itil_submitted_ticket"
 # Hidden from people by the form's layout; a robot filling every input fills it.
 HONEYPOT_INPUT = "company_website"
+# The customer's answers to "How urgent is it?" and "Who is affected?" (ticket urgency and
+# impact); an empty answer leaves the field to triage rules and the desk.
+URGENCY_ANSWERS = ("low", "medium", "high")
+AFFECTED_IMPACTS = {"me": "low", "team": "medium", "site": "high"}
 
 _logger = logging.getLogger(__name__)
 
@@ -111,7 +115,9 @@ class HelpdeskTicketForm(http.Controller):
             category = categories.filtered(lambda c: str(c.id) == str(category_id))
             category_known = bool(category) or str(category_id) == "0"
         max_mb = request.env["helpdesk.ticket"]._attachment_max_mb()
+        ask_impact = self._intake_team(team, category).customer_may_state_impact
         render_values = {
+            "ask_impact": ask_impact,
             "team": team,
             "is_public_form": is_public_form,
             "form_url": form_url,
@@ -137,7 +143,7 @@ class HelpdeskTicketForm(http.Controller):
                     "discarded": True,
                 }
                 return request.redirect("/helpdesk/submitted")
-            values, errors, files = self._validate(post, category, is_public_form, max_mb)
+            values, errors, files = self._validate(post, category, is_public_form, max_mb, ask_impact)
             if category_id not in (None, "") and not category_known:
                 errors["category_id"] = request.env._("This category is not available any more; choose another one.")
             wait = 0
@@ -174,7 +180,14 @@ class HelpdeskTicketForm(http.Controller):
         render_values["values"] = {"description": template}
         return request.render("helpdesk_itil.helpdesk_ticket_form_page", render_values)
 
-    def _validate(self, post, category, is_public_form, max_mb):
+    def _intake_team(self, team, category):
+        """The team a submission goes to: the public form's, else the category's, else the
+        company's default team (as helpdesk.ticket's team compute decides)."""
+        Team = request.env["helpdesk.team"].sudo()
+        team = team or (category.sudo()._get_default_team() if category else Team)
+        return (team or Team._get_company_default_team(request.env.user.company_id)).sudo()
+
+    def _validate(self, post, category, is_public_form, max_mb, ask_impact=False):
         """Read the whitelisted inputs; return (values, errors by input name, files)."""
         _ = request.env._
         max_bytes = int(max_mb * 1024 * 1024)
@@ -196,6 +209,7 @@ class HelpdeskTicketForm(http.Controller):
                 errors["email"] = _("Give your email address so that we can answer you.")
             elif not email_normalize(values["email"]):
                 errors["email"] = _("“%(email)s” is not a valid email address.", email=values["email"])
+        self._validate_urgency(post, ask_impact, values, errors)
         for field in category.intake_field_ids:
             key = f"field_{field.name}"
             answer = (post.get(key) or "").strip()
@@ -224,6 +238,16 @@ class HelpdeskTicketForm(http.Controller):
             files.append((upload.filename, content, upload.mimetype))
         return values, errors, files
 
+    def _validate_urgency(self, post, ask_impact, values, errors):
+        """How urgent it is and who is affected (only where the team lets customers state
+        the impact): optional answers among the proposed ones."""
+        values["urgency"] = (post.get("urgency") or "").strip()
+        if values["urgency"] and values["urgency"] not in URGENCY_ANSWERS:
+            errors["urgency"] = request.env._("Choose one of the proposed answers.")
+        values["affected"] = (post.get("affected") or "").strip() if ask_impact else ""
+        if values["affected"] and values["affected"] not in AFFECTED_IMPACTS:
+            errors["affected"] = request.env._("Choose one of the proposed answers.")
+
     def _build_description(self, values, category):
         """The customer's text, then the answers to the category's intake fields in a
         readable block."""
@@ -249,6 +273,10 @@ class HelpdeskTicketForm(http.Controller):
             "channel": "web_form" if is_public_form else "portal",
             "category_id": category.id or False,
         }
+        if values.get("urgency"):
+            vals["urgency"] = values["urgency"]
+        if values.get("affected"):
+            vals["impact"] = AFFECTED_IMPACTS[values["affected"]]
         # The public form's team; a portal request goes where the ticket's team compute
         # sends it (the category's team, else the company's default team).
         if team:

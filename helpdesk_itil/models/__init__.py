@@ -10,6 +10,8 @@ from . import helpdesk_team
 from . import helpdesk_ticket
 from . import helpdesk_macro
 from . import helpdesk_ticket_duplicate
+from . import helpdesk_triage_rule
+from . import helpdesk_ticket_category_suggestion
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_notice
@@ -19,6 +21,7 @@ from . import helpdesk_escalation_log
 from . import helpdesk_alert_severity
 from . import helpdesk_alert_source
 from . import helpdesk_alert_rejection
+from . import res_company
 from . import res_partner
 from . import res_users
 from . import resource_calendar

@@ -175,6 +175,23 @@ class HelpdeskTeam(models.Model):
         help="Publish a form anyone can use without an account to submit a ticket to this team.",
     )
     public_form_url = fields.Char(string="Web Form URL", compute="_compute_public_form_url")
+    # Triage: what customers may say about their request (portal, web form, email)
+    customer_may_state_impact = fields.Boolean(
+        string="Customers State the Impact",
+        default=True,
+        help="The portal and web forms ask how many people are affected (only me: low impact, my team: "
+        "medium, the whole site: high). Otherwise the desk assesses the impact.",
+    )
+    customer_may_reach_p1 = fields.Boolean(
+        string="Customers May Reach P1",
+        help="What a customer says alone (urgency, people affected, urgent keywords or email flags) gives "
+        "at most P2 High; tick to let it give P1 Critical. A triage rule or an agent may always set P1, "
+        "and a gold or platinum customer's tier raises the capped priority by one level.",
+    )
+    urgent_keywords = fields.Char(
+        help="Comma-separated words or phrases that make a customer's request urgent (high urgency) when it "
+        "states no urgency itself. Empty: the company's list.",
+    )
     # Duplicates (helpdesk.ticket.duplicate)
     duplicate_window_hours = fields.Integer(
         string="Look for Duplicates Within (hours)",

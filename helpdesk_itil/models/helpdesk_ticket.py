@@ -66,6 +66,10 @@ TIMER_BATCH_SIZE = 200
 SLA_WATCH_BATCH_SIZE = 1000
 # Channels whose customer gets an acknowledgement (team setting), see _send_acknowledgement.
 ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
+# Channels where customers describe their request themselves: urgent keywords apply, and
+# what they say alone gives at most P2 unless the team allows P1 (see _matrix_priority).
+CUSTOMER_CHANNELS = ("email", "portal", "web_form", "chat")
+CUSTOMER_PRIORITY_CAP = "2"
 # Channels whose "customer" is a system: no "is your problem solved?" email.
 MACHINE_CHANNELS = ("alert", "pipeline")
 
@@ -270,6 +274,31 @@ class HelpdeskTicket(models.Model):
         help="The priority was set by hand and no longer follows impact and urgency.",
     )
     is_urgent = fields.Boolean(compute="_compute_is_urgent", store=True, index=True, help="P1 or P2.")
+    priority_from_customer = fields.Boolean(
+        string="Priority Stated by the Customer",
+        copy=False,
+        readonly=True,
+        help="Impact and urgency come from what the customer said alone (forms, email flags, urgent "
+        "keywords): the priority is at most P2 unless the team allows P1. Cleared when an agent sets "
+        "the impact or urgency.",
+    )
+    category_suggestion_ids = fields.One2many(
+        "helpdesk.ticket.category.suggestion",
+        "ticket_id",
+        string="Suggested Categories",
+        readonly=True,
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Categories of the most similar resolved tickets, proposed when the ticket arrived without one.",
+    )
+    triage_rule_id = fields.Many2one(
+        "helpdesk.triage.rule",
+        string="Classified by Rule",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The triage rule that matched the ticket when it was created.",
+    )
 
     # ERP links (documents made from the ticket, invoices it is about): not locked when closed
     sale_order_ids = fields.One2many("sale.order", "helpdesk_ticket_id", string="Sales Orders", groups=SALE_READERS)
@@ -652,7 +681,7 @@ class HelpdeskTicket(models.Model):
                 team = default_teams[company]
             ticket.team_id = team
 
-    @api.depends("impact", "urgency", "company_id", "partner_id")
+    @api.depends("impact", "urgency", "company_id", "partner_id", "team_id", "priority_from_customer")
     def _compute_priority(self):
         matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id | self.env.company)
         for ticket in self:
@@ -660,12 +689,16 @@ class HelpdeskTicket(models.Model):
                 continue
             ticket.priority = ticket._matrix_priority(matrix)
 
-    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None):
-        """The priority proposed for the ticket: the impact × urgency cell, one level higher
-        for customers of a gold or platinum tier. `impact`, `urgency` and `partner` stand
-        for values about to be written."""
+    def _matrix_priority(self, matrix, impact=None, urgency=None, partner=None, from_customer=None):
+        """The priority proposed for the ticket: the impact × urgency cell, at most P2 when
+        the customer alone stated impact and urgency (unless the team allows P1), then one
+        level higher for customers of a gold or platinum tier. `impact`, `urgency`,
+        `partner` and `from_customer` stand for values about to be written."""
         company_map = matrix.get(self.company_id.id) or matrix[self.env.company.id]
         priority = company_map[(impact or self.impact or "medium", urgency or self.urgency or "medium")]
+        from_customer = self.priority_from_customer if from_customer is None else from_customer
+        if from_customer and not self.team_id.customer_may_reach_p1:
+            priority = max(priority, CUSTOMER_PRIORITY_CAP)
         partner = self.partner_id if partner is None else partner
         if partner.commercial_partner_id.helpdesk_tier in PRIORITY_BOOST_TIERS:
             priority = str(max(int(priority) - 1, int(PRIORITIES[0][0])))
@@ -859,6 +892,9 @@ class HelpdeskTicket(models.Model):
     def create(self, vals_list):
         now = fields.Datetime.now()
         self._check_input(vals_list, creating=True)
+        # Triage rules and the customer's urgency (the team is the one the ticket is given or
+        # will get by default); the priority follows from impact and urgency in super().
+        triage_notes = self.env["helpdesk.triage.rule"]._triage(vals_list)
         for vals in vals_list:
             if vals.get("user_id"):
                 vals["assign_date"] = now
@@ -877,9 +913,13 @@ class HelpdeskTicket(models.Model):
             )
             if overridden:
                 overridden._write_stamps({"priority_overridden": True})
+        for ticket, note in zip(tickets, triage_notes, strict=True):
+            if note:
+                ticket._message_log(body=note)
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))
+        self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
         tickets._subscribe_customers()
@@ -896,6 +936,7 @@ class HelpdeskTicket(models.Model):
 
     def write(self, vals):
         self._check_input([vals], creating=False)
+        vals = self._agent_assessment(vals)
         self._check_closed_lock(vals)
         if vals.get("stage_id"):
             self._check_closure_allowed(self.env["helpdesk.stage"].browse(vals["stage_id"]))
@@ -906,8 +947,10 @@ class HelpdeskTicket(models.Model):
             matrix = self.env["helpdesk.priority.matrix"]._get_priority_map(self.company_id)
             impact, urgency = vals.get("impact"), vals.get("urgency")
             partner = self.env["res.partner"].browse(vals["partner_id"]) if "partner_id" in vals else None
+            from_customer = vals.get("priority_from_customer")
             overridden = {
-                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner) for ticket in self
+                ticket: vals["priority"] != ticket._matrix_priority(matrix, impact, urgency, partner, from_customer)
+                for ticket in self
             }
         else:
             overridden = None
@@ -946,6 +989,7 @@ class HelpdeskTicket(models.Model):
             if entering:
                 entering._on_state_entered(new_state)
         self._kpi_stamp(kpi_before, now)
+        self.env["helpdesk.ticket.category.suggestion"]._on_ticket_write(self, vals)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
@@ -954,6 +998,13 @@ class HelpdeskTicket(models.Model):
         if priority_before is not None or team_before is not None:
             self._retriage(priority_before, team_before)
         return result
+
+    def _agent_assessment(self, vals):
+        """Values to write: an agent who sets the impact or urgency has assessed the request,
+        so the customer's priority cap (priority_from_customer) no longer applies."""
+        if {"impact", "urgency"}.intersection(vals) and not self.env.user.share and not self.env.su:
+            return dict(vals, priority_from_customer=vals.get("priority_from_customer", False))
+        return vals
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -1245,6 +1296,9 @@ class HelpdeskTicket(models.Model):
         team = self.env["helpdesk.team"].browse(team_id if isinstance(team_id, int) else [])
         values.setdefault("channel", "email")
         values.setdefault("name", (msg_dict.get("subject") or "").strip() or self.env._("(no subject)"))
+        # Importance / X-Priority / Priority headers, read by mail_thread._message_route_process.
+        if self.env.context.get("helpdesk_mail_urgency"):
+            values.setdefault("urgency", self.env.context["helpdesk_mail_urgency"])
         if msg_dict.get("body") and not values.get("description"):
             values["description"] = msg_dict["body"]
         email_from = msg_dict.get("email_from") or ""
@@ -2133,7 +2187,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _find_similar_tickets(self, subject, domain=None, limit=10, threshold=DUPLICATE_SIMILARITY):
+    def _find_similar_tickets(self, subject, domain=None, limit=10, threshold=DUPLICATE_SIMILARITY, indexed=True):
         """Tickets whose subject resembles `subject`, the most similar first.
 
         Subjects are compared normalised (``tools.text.normalize_subject``: without
@@ -2146,6 +2200,10 @@ class HelpdeskTicket(models.Model):
         :param domain: which tickets to consider (the current user's record rules apply)
         :param int limit: at most that many tickets
         :param float threshold: least similarity, 0–1
+        :param bool indexed: search through the trigram index (the default); False when
+            `domain` already narrows the tickets to a few thousand (e.g. the latest ones):
+            the similarity is then computed on those only, a cost that does not grow with
+            the table
         :return: list of (ticket, similarity) pairs, similarity 0–1 (1: the same normalised subject)
         """
         normalized = normalize_subject(subject)
@@ -2154,7 +2212,7 @@ class HelpdeskTicket(models.Model):
         query = self._search(Domain(domain or Domain.TRUE) & Domain("subject_normalized", "!=", False))
         column = SQL.identifier(query.table, "subject_normalized")
         similarity = self._similarity_sql(column, SQL("%s", normalized))
-        if self.env.registry.has_trigram:
+        if self.env.registry.has_trigram and indexed:
             # `%` lets PostgreSQL use the trigram index; similarity() is the exact test.
             query.add_where(
                 SQL(

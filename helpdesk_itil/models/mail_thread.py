@@ -6,7 +6,7 @@ import psycopg2
 from odoo import api, models
 from odoo.exceptions import ConcurrencyError
 
-from ..tools.mail_headers import is_automated_email
+from ..tools.mail_headers import header_urgency, is_automated_email
 
 _logger = logging.getLogger(__name__)
 
@@ -87,7 +87,14 @@ class MailThread(models.AbstractModel):
         thread = self
         if any(route[0] == "helpdesk.ticket" for route in routes or ()):
             automated = is_automated_email(message)
-            thread = self.with_context(helpdesk_automated_email=automated)
+            # What triage reads on a new ticket: the alias the email came through and the
+            # urgency its sender flagged (helpdesk.triage.rule._triage, message_new).
+            alias = next((route[4] for route in routes if route[0] == "helpdesk.ticket" and route[4]), None)
+            thread = self.with_context(
+                helpdesk_automated_email=automated,
+                helpdesk_mail_alias_id=alias.id if alias else False,
+                helpdesk_mail_urgency=header_urgency(message),
+            )
             if automated and all(route[1] for route in routes if route[0] == "helpdesk.ticket"):
                 # Logged as a note on an existing ticket: agents see it, nobody outside
                 # is emailed about it (no ping-pong with another auto-responder).

@@ -55,3 +55,6 @@ from . import test_tools_placeholders
 from . import test_canned_responses
 from . import test_macros
 from . import test_replies_tour
+from . import test_triage_rules
+from . import test_triage_channels
+from . import test_triage_suggestions

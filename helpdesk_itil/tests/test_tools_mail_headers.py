@@ -10,6 +10,7 @@ from odoo.tools import html2plaintext, plaintext2html
 from ..tools.mail_headers import (
     best_effort_text,
     forwarded_sender,
+    header_urgency,
     is_automated_email,
     read_headers,
     rebuild_email,
@@ -219,3 +220,33 @@ class TestUnparsedMessages(BaseCase):
         original, text = [part for part in rebuilt.walk() if not part.is_multipart()]
         self.assertEqual((original.get_filename(), original.get_content()), ("original.eml", raw))
         self.assertIn("我公司可代开各类增值税发票", text.get_content())
+
+
+class TestHeaderUrgency(BaseCase):
+    def message(self, **headers):
+        message = EmailMessage()
+        for name, value in headers.items():
+            message[name.replace("_", "-")] = value
+        return message
+
+    def test_urgent_flags(self):
+        for headers in (
+            {"Importance": "high"},
+            {"Importance": " HIGH "},
+            {"X_Priority": "1"},
+            {"X_Priority": "2 (High)"},
+            {"Priority": "Urgent"},
+        ):
+            self.assertEqual(header_urgency(self.message(**headers)), "high", headers)
+
+    def test_other_flags_say_nothing(self):
+        for headers in (
+            {},
+            {"Importance": "low"},
+            {"Importance": "normal"},
+            {"X_Priority": "3"},
+            {"X_Priority": "5 (Lowest)"},
+            {"X_Priority": "x"},
+            {"Priority": "non-urgent"},
+        ):
+            self.assertEqual(header_urgency(self.message(**headers)), "", headers)

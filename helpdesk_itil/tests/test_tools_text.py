@@ -1,6 +1,15 @@
 from odoo.tests import BaseCase
 
-from ..tools.text import BODY_MIN_LENGTH, body_hash, description_hash, normalize_body, normalize_subject
+from ..tools.text import (
+    BODY_MIN_LENGTH,
+    body_hash,
+    description_hash,
+    find_keyword,
+    fold_text,
+    normalize_body,
+    normalize_subject,
+    split_keywords,
+)
 
 
 class TestNormalizeSubject(BaseCase):
@@ -100,3 +109,21 @@ class TestBodyHash(BaseCase):
         )
         self.assertEqual(description_hash("<p><br></p>"), "")
         self.assertEqual(description_hash(False), "")
+
+
+class TestKeywords(BaseCase):
+    def test_fold_ignores_case_and_accents(self):
+        self.assertEqual(fold_text("CAÍDO Crítico Straße"), "caido critico strasse")
+
+    def test_split_keywords(self):
+        self.assertEqual(split_keywords(" Urgent, caído;NO  funciona\n\nurgent ,"), ["urgent", "caido", "no funciona"])
+        self.assertEqual(split_keywords(False), [])
+
+    def test_find_keyword_whole_words(self):
+        keywords = split_keywords("urgent, down, no funciona")
+        self.assertEqual(find_keyword("URGENT: printer", keywords), "urgent")
+        self.assertEqual(find_keyword("the server is down.", keywords), "down")
+        self.assertEqual(find_keyword("El correo NO\nFUNCIONA", keywords), "no funciona")
+        self.assertEqual(find_keyword("download is slow, not urgently", keywords), "")
+        self.assertEqual(find_keyword("", keywords), "")
+        self.assertEqual(find_keyword("urgent", []), "")

@@ -1,6 +1,7 @@
-"""Incoming email, read without a database: automated senders, the original sender of a
-forwarded email, ticket references in a subject, and what can still be read of a message
-that Odoo's mail parser refuses (its headers, its text)."""
+"""Incoming email, read without a database: automated senders, the urgency the sender
+flagged, the original sender of a forwarded email, ticket references in a subject, and
+what can still be read of a message that Odoo's mail parser refuses (its headers, its
+text)."""
 
 import base64
 import email
@@ -83,6 +84,18 @@ def is_automated_email(message):
         return True
     senders = email_split(str(message.get("From") or ""))
     return bool(senders) and senders[0].split("@", 1)[0].lower() in AUTOMATED_LOCAL_PARTS
+
+
+def header_urgency(message):
+    """ "high" when the sender's mail client flagged the email as urgent (`Importance: high`,
+    `X-Priority: 1` or `2`, `Priority: urgent`), else "". Never lowers an urgency: "low"
+    flags are not read (a customer's bulk mailer sets them for no reason)."""
+    importance = (message.get("Importance") or "").strip().lower()
+    x_priority = re.match(r"\s*(\d)", str(message.get("X-Priority") or ""))
+    priority = (message.get("Priority") or "").strip().lower()
+    if importance == "high" or (x_priority and x_priority.group(1) in ("1", "2")) or priority == "urgent":
+        return "high"
+    return ""
 
 
 def forwarded_sender(text):

@@ -1,9 +1,10 @@
 """Ticket text, read without a database: the normalised subject that similar tickets are
-compared on, and the fingerprint of a description that tells two equal bodies apart from
-two short ones."""
+compared on, the fingerprint of a description that tells two equal bodies apart from
+two short ones, and keyword matching without case or accents (triage)."""
 
 import hashlib
 import re
+import unicodedata
 
 from odoo.tools import html2plaintext, is_html_empty
 
@@ -58,3 +59,30 @@ def body_hash(text):
 def description_hash(html):
     """``body_hash`` of a ticket's description (HTML)."""
     return body_hash("" if is_html_empty(html) else html2plaintext(html))
+
+
+def fold_text(text):
+    """Text compared without case or accents: "CAÍDO" and "caido" are the same word to a
+    keyword list typed by a person."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def split_keywords(keywords):
+    """A comma- or newline-separated keyword list, folded, without blanks or repeats."""
+    found = []
+    for keyword in re.split(r"[,\n;]", keywords or ""):
+        keyword = WHITESPACE.sub(" ", fold_text(keyword)).strip()
+        if keyword and keyword not in found:
+            found.append(keyword)
+    return found
+
+
+def find_keyword(text, keywords):
+    """The first of ``keywords`` (folded, see ``split_keywords``) that ``text`` contains as
+    whole words ("down" in "the server is down", not in "download"); "" when none does."""
+    folded = WHITESPACE.sub(" ", fold_text(text))
+    for keyword in keywords:
+        if re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", folded):
+            return keyword
+    return ""

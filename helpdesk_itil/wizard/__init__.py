@@ -8,3 +8,4 @@ from . import helpdesk_ticket_task_wizard
 from . import helpdesk_ticket_credit_note_wizard
 from . import helpdesk_ticket_remind
 from . import helpdesk_ticket_macro
+from . import helpdesk_triage_rule_test
