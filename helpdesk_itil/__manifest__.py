@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.7.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",
@@ -46,6 +46,8 @@
         "views/helpdesk_escalation_log_views.xml",
         "wizard/helpdesk_ticket_escalate_views.xml",
         "wizard/helpdesk_ticket_close_views.xml",
+        "wizard/helpdesk_ticket_merge_views.xml",
+        "views/helpdesk_ticket_merge_log_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",

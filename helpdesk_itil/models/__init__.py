@@ -27,3 +27,5 @@ from . import helpdesk_rate_limit
 from . import sale_order
 from . import project_task
 from . import account_move
+from . import helpdesk_ticket_link
+from . import helpdesk_ticket_merge_log

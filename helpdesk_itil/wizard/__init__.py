@@ -6,3 +6,5 @@ from . import helpdesk_ticket_sale_wizard
 from . import helpdesk_ticket_sale_wizard_line
 from . import helpdesk_ticket_task_wizard
 from . import helpdesk_ticket_credit_note_wizard
+from . import helpdesk_ticket_merge
+from . import helpdesk_ticket_link_wizard
