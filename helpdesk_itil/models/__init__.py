@@ -29,3 +29,4 @@ from . import project_task
 from . import account_move
 from . import helpdesk_ticket_link
 from . import helpdesk_ticket_merge_log
+from . import helpdesk_ticket_link_side

@@ -526,6 +526,9 @@ class HelpdeskTicket(models.Model):
     link_ids = fields.Many2many(
         "helpdesk.ticket.link", string="Links", compute="_compute_link_ids", help="Links to other tickets, both ways."
     )
+    link_side_ids = fields.One2many(
+        "helpdesk.ticket.link.side", "ticket_id", string="Linked Tickets", help="Each link as this ticket reads it."
+    )
     related_ticket_ids = fields.Many2many(
         "helpdesk.ticket",
         string="Related Tickets",
@@ -826,12 +829,14 @@ class HelpdeskTicket(models.Model):
         """Tickets added are linked as "relates to" (a pair already linked keeps its link);
         tickets removed lose their link, whatever its type."""
         Link = self.env["helpdesk.ticket.link"]
+        # Read first: changing links invalidates the field.
+        wanted = {ticket: ticket.related_ticket_ids for ticket in self}
         for ticket in self:
             links = Link.search(Domain("ticket_id", "=", ticket.id) | Domain("target_id", "=", ticket.id))
             linked = {link: (link.ticket_id | link.target_id) - ticket for link in links}
-            Link.browse(link.id for link, other in linked.items() if other not in ticket.related_ticket_ids).unlink()
+            Link.browse(link.id for link, other in linked.items() if other not in wanted[ticket]).unlink()
             known = self.browse().union(*linked.values())
-            added = ticket.related_ticket_ids - known
+            added = wanted[ticket] - known
             if added:
                 Link.create([{"ticket_id": ticket.id, "target_id": other.id} for other in added])
         self.invalidate_recordset(["link_ids", "related_ticket_ids"])

@@ -29,11 +29,13 @@ WORDING_LINKS = {
     "follow_up_of": ("follow_up_of", False),
     "followed_up_by": ("follow_up_of", True),
 }
-LINK_WORDINGS = {link: {reverse: wording} for wording, (link, reverse) in WORDING_LINKS.items()}
-for _wording, (_link, _reverse) in WORDING_LINKS.items():
-    LINK_WORDINGS[_link][_reverse] = _wording
-# The ticket a form shows the links of (context key): the wording is from its side.
-CONTEXT_KEY = "helpdesk_link_ticket_id"
+# {type: {read from the target's side: wording}}: "relates to" reads the same both ways.
+LINK_WORDINGS = {
+    "relates_to": {False: "relates_to", True: "relates_to"},
+    "duplicate_of": {False: "duplicate_of", True: "has_duplicate"},
+    "blocks": {False: "blocks", True: "blocked_by"},
+    "follow_up_of": {False: "follow_up_of", True: "followed_up_by"},
+}
 
 
 class HelpdeskTicketLink(models.Model):
@@ -52,11 +54,6 @@ class HelpdeskTicketLink(models.Model):
     )
     link_type = fields.Selection(LINK_TYPES, string="Type", required=True, default="relates_to")
     company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
-    # From the side of the ticket in the context (CONTEXT_KEY), else from ticket_id's.
-    wording = fields.Selection(WORDINGS, string="Link", compute="_compute_side")
-    other_ticket_id = fields.Many2one("helpdesk.ticket", string="Other Ticket", compute="_compute_side")
-    other_stage_id = fields.Many2one("helpdesk.stage", string="Stage", compute="_compute_side")
-    other_partner_id = fields.Many2one("res.partner", string="Customer", compute="_compute_side")
 
     _no_self_link = models.Constraint("CHECK (ticket_id <> target_id)", "A ticket cannot be linked to itself.")
     # One row per pair, whatever its direction.
@@ -64,21 +61,9 @@ class HelpdeskTicketLink(models.Model):
         "(LEAST(ticket_id, target_id), GREATEST(ticket_id, target_id))", "These tickets are already linked."
     )
 
-    @api.depends("ticket_id.stage_id", "target_id.stage_id", "link_type")
-    @api.depends_context(CONTEXT_KEY)
-    def _compute_side(self):
-        viewer = self.env.context.get(CONTEXT_KEY)
-        for link in self:
-            reverse = bool(viewer) and link.target_id.id == viewer
-            link.wording = LINK_WORDINGS[link.link_type or "relates_to"][reverse]
-            other = link.ticket_id if reverse else link.target_id
-            link.other_ticket_id = other
-            link.other_stage_id = other.stage_id
-            link.other_partner_id = other.partner_id
-
     @api.depends("ticket_id", "target_id", "link_type")
     def _compute_display_name(self):
-        labels = dict(self._fields["wording"]._description_selection(self.env))
+        labels = dict(self.env["helpdesk.ticket.link.side"]._fields["wording"]._description_selection(self.env))
         for link in self:
             link.display_name = (
                 f"{link.ticket_id.reference or ''} {labels[LINK_WORDINGS[link.link_type][False]].lower()} "
@@ -88,7 +73,24 @@ class HelpdeskTicketLink(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_pairs([(vals.get("ticket_id"), vals.get("target_id")) for vals in vals_list])
-        return super().create(vals_list)
+        links = super().create(vals_list)
+        self._invalidate_ticket_links()
+        return links
+
+    def write(self, vals):
+        result = super().write(vals)
+        self._invalidate_ticket_links()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self._invalidate_ticket_links()
+        return result
+
+    @api.model
+    def _invalidate_ticket_links(self):
+        # The tickets' lists of links are read from these rows (and the view over them).
+        self.env["helpdesk.ticket"].invalidate_model(["link_ids", "link_side_ids", "related_ticket_ids"])
 
     @api.model
     def _check_pairs(self, pairs):
@@ -129,8 +131,3 @@ class HelpdeskTicketLink(models.Model):
         link_type, reverse = WORDING_LINKS[wording]
         first, second = (other, ticket) if reverse else (ticket, other)
         return self.create({"ticket_id": first.id, "target_id": second.id, "link_type": link_type})
-
-    def action_remove(self):
-        """Remove the link (the button of the ticket form's Links tab)."""
-        self.unlink()
-        return {"type": "ir.actions.client", "tag": "soft_reload"}

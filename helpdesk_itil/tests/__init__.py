@@ -47,3 +47,8 @@ from . import test_report_sla
 from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
+from . import test_ticket_links
+from . import test_migration_links
+from . import test_ticket_merge
+from . import test_ticket_merge_sla
+from . import test_ticket_merge_http
