@@ -541,7 +541,6 @@ class HelpdeskTicket(models.Model):
     # Merge (helpdesk.ticket.merge wizard, helpdesk.ticket.merge.log audit)
     merged_into_id = fields.Many2one(
         "helpdesk.ticket",
-        string="Merged Into",
         readonly=True,
         copy=False,
         index="btree_not_null",

@@ -45,7 +45,7 @@ class HelpdeskTicketMergeLog(models.Model):
     date = fields.Datetime(string="Merged On", readonly=True, default=fields.Datetime.now)
     state = fields.Selection(MERGE_STATES, required=True, default="merged", readonly=True, index=True)
     unmerge_deadline = fields.Datetime(string="Unmerge Until", readonly=True, index=True)
-    unmerged_by_id = fields.Many2one("res.users", string="Unmerged By", readonly=True)
+    unmerged_by_id = fields.Many2one("res.users", readonly=True)
     unmerged_date = fields.Datetime(string="Unmerged On", readonly=True)
     other_customers = fields.Boolean(
         string="Different Customers", readonly=True, help="A manager confirmed merging tickets of different customers."

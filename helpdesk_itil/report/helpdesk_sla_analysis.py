@@ -91,7 +91,7 @@ class HelpdeskSlaAnalysis(models.Model):
     partner_id = fields.Many2one("res.partner", string="Contact", readonly=True)
     commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     ticket_state = fields.Selection(TICKET_STATES, readonly=True)
-    merged_into_id = fields.Many2one("helpdesk.ticket", string="Merged Into", readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
 
     start_date = fields.Datetime(string="Started On", readonly=True)
     deadline = fields.Datetime(readonly=True)

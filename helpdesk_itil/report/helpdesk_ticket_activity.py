@@ -55,7 +55,7 @@ class HelpdeskTicketActivity(models.Model):
     commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     priority = fields.Selection(PRIORITIES, readonly=True)
     state = fields.Selection(TICKET_STATES, string="Ticket State", readonly=True)
-    merged_into_id = fields.Many2one("helpdesk.ticket", string="Merged Into", readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
     created_count = fields.Integer(string="Created", readonly=True)
     resolved_count = fields.Integer(string="Resolved", readonly=True)
     reply_count = fields.Integer(string="Agent Replies", readonly=True)

@@ -118,7 +118,7 @@ class HelpdeskTicketAnalysis(models.Model):
     stage_id = fields.Many2one("helpdesk.stage", readonly=True)
     state = fields.Selection(TICKET_STATES, readonly=True)
     closure_code_id = fields.Many2one("helpdesk.closure.code", readonly=True)
-    merged_into_id = fields.Many2one("helpdesk.ticket", string="Merged Into", readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
     customer_confirmation = fields.Selection(CONFIRMATIONS, readonly=True)
     escalation_level = fields.Integer(readonly=True, aggregator="max")
     sla_failed = fields.Boolean(string="SLA Failed", readonly=True)

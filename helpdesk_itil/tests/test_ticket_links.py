@@ -55,7 +55,7 @@ class TestTicketLinks(HelpdeskCommon):
 
     def test_add_and_remove_from_the_form(self):
         action = self.t1.with_user(self.user_a).action_add_link()
-        form = Form(self.env["helpdesk.ticket.link.wizard"].with_user(self.user_a).with_context(action["context"]))
+        form = Form(self.env["helpdesk.ticket.link.wizard"].with_user(self.user_a).with_context(**action["context"]))
         form.wording = "blocked_by"
         form.other_ticket_id = self.t2
         form.save().action_add()

@@ -231,7 +231,7 @@ class TestTicketMerge(MergeCommon):
         self.assertEqual(pair.original_id, destination)
         action = pair.with_user(self.user_a).action_merge()
         self.assertEqual(action["res_model"], "helpdesk.ticket.merge")
-        wizard = self.env["helpdesk.ticket.merge"].with_user(self.user_a).with_context(action["context"]).create({})
+        wizard = self.env["helpdesk.ticket.merge"].with_user(self.user_a).with_context(**action["context"]).create({})
         self.assertEqual(wizard.destination_id, destination)
         wizard.action_merge()
         self.assertEqual(source.merged_into_id, destination)

@@ -14,7 +14,6 @@ class HelpdeskTicketLinkWizard(models.TransientModel):
     wording = fields.Selection(WORDINGS, string="Link", required=True, default="relates_to")
     other_ticket_id = fields.Many2one(
         "helpdesk.ticket",
-        string="Other Ticket",
         required=True,
         domain="[('id', '!=', ticket_id), ('company_id', '=', company_id)]",
     )
