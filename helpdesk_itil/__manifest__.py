@@ -53,6 +53,8 @@
         "views/helpdesk_macro_views.xml",
         "wizard/helpdesk_ticket_macro_views.xml",
         "views/mail_canned_response_views.xml",
+        "wizard/helpdesk_ticket_merge_views.xml",
+        "views/helpdesk_ticket_merge_log_views.xml",
         "views/res_partner_views.xml",
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",

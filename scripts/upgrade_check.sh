@@ -67,9 +67,10 @@ EOF
 
 # One line per item: name|rows|digest of the rows' ids and links.
 snapshot() {
-    local has_repair has_crm
+    local has_repair has_crm has_links
     has_repair="$(sql -c "SELECT to_regclass('repair_order') IS NOT NULL")"
     has_crm="$(sql -c "SELECT to_regclass('crm_lead') IS NOT NULL")"
+    has_links="$(sql -c "SELECT to_regclass('helpdesk_ticket_link') IS NOT NULL")"
     {
         cat <<'EOF'
 SELECT 'tickets', count(*), md5(string_agg(concat_ws(':', id, reference, partner_id, team_id, stage_id, user_id), ',' ORDER BY id)) FROM helpdesk_ticket;
@@ -81,11 +82,16 @@ SELECT 'ticket ratings', count(*), md5(string_agg(concat_ws(':', id, res_id, rat
 SELECT 'SLA lines', count(*), md5(string_agg(concat_ws(':', id, ticket_id, policy_id, deadline), ',' ORDER BY id)) FROM helpdesk_ticket_sla;
 SELECT 'SLA intervals', count(*), md5(string_agg(concat_ws(':', id, sla_id, date_start, date_stop), ',' ORDER BY id)) FROM helpdesk_ticket_sla_interval;
 SELECT 'escalation logs', count(*), md5(string_agg(concat_ws(':', id, ticket_id, date), ',' ORDER BY id)) FROM helpdesk_escalation_log;
-SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', ticket_id, related_ticket_id), ',' ORDER BY ticket_id, related_ticket_id)) FROM helpdesk_ticket_related_rel;
 SELECT 'sale orders of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM sale_order WHERE helpdesk_ticket_id IS NOT NULL;
 SELECT 'tasks of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM project_task WHERE helpdesk_ticket_id IS NOT NULL;
 SELECT 'invoices of tickets', count(*), md5(string_agg(concat_ws(':', move_id, ticket_id), ',' ORDER BY move_id, ticket_id)) FROM helpdesk_ticket_account_move_rel;
 EOF
+        # Related tickets: a symmetric table before 19.0.1.7.0, one typed link per pair since (both ways here).
+        if [[ "$has_links" == t ]]; then
+            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', a, b), ',' ORDER BY a, b)) FROM (SELECT ticket_id AS a, target_id AS b FROM helpdesk_ticket_link UNION ALL SELECT target_id, ticket_id FROM helpdesk_ticket_link) pairs;"
+        else
+            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', ticket_id, related_ticket_id), ',' ORDER BY ticket_id, related_ticket_id)) FROM helpdesk_ticket_related_rel;"
+        fi
         [[ "$has_repair" != t ]] || echo "SELECT 'repairs of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM repair_order WHERE helpdesk_ticket_id IS NOT NULL;"
         [[ "$has_crm" != t ]] || echo "SELECT 'leads of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM crm_lead WHERE helpdesk_ticket_id IS NOT NULL;"
     } | sql -F '|'

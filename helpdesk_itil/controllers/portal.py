@@ -247,9 +247,28 @@ class HelpdeskCustomerPortal(CustomerPortal):
             "helpdesk_error": self._helpdesk_error_messages().get(error),
             "attachment_max_mb": request.env["helpdesk.ticket"]._attachment_max_mb(),
         }
+        if ticket_sudo.merged_into_id:
+            # Where the work goes on; replies go there too (helpdesk.ticket.message_post).
+            destination = ticket_sudo._merge_destination()
+            values.update(
+                merged_into=destination,
+                merged_into_url=self._helpdesk_merged_into_url(ticket_sudo, destination, access_token),
+                disable_composer=True,
+            )
         values = self._get_page_view_values(ticket_sudo, access_token, values, None, False, **kwargs)
         values.update(self._helpdesk_ticket_pager(ticket_sudo, access_token))
         return values
+
+    def _helpdesk_merged_into_url(self, ticket_sudo, destination, access_token=None):
+        """Link to the ticket a merged one went into, for whoever may open it: a user who
+        reads it, or the holder of the merged ticket's link when its customer follows the
+        destination (merges within one customer). None: the reference alone is shown."""
+        if destination.with_user(request.env.user).has_access("read"):
+            return destination.access_url
+        has_token = bool(access_token and ticket_sudo.access_token and consteq(ticket_sudo.access_token, access_token))
+        if has_token and ticket_sudo.partner_id and ticket_sudo.partner_id in destination.message_partner_ids:
+            return self._helpdesk_ticket_url(destination, destination._portal_ensure_token())
+        return None
 
     def _helpdesk_ticket_pager(self, ticket_sudo, access_token=None):
         """Previous/next ticket of the last list the user browsed. Plain links: the

@@ -34,3 +34,6 @@ from . import sale_order
 from . import project_task
 from . import account_move
 from . import mail_canned_response
+from . import helpdesk_ticket_link
+from . import helpdesk_ticket_merge_log
+from . import helpdesk_ticket_link_side

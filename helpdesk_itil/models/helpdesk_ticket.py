@@ -70,6 +70,8 @@ ACKNOWLEDGED_CHANNELS = ("email", "portal", "web_form")
 # what they say alone gives at most P2 unless the team allows P1 (see _matrix_priority).
 CUSTOMER_CHANNELS = ("email", "portal", "web_form", "chat")
 CUSTOMER_PRIORITY_CAP = "2"
+# Key of the mail gateway's custom values naming the closed ticket a new one follows up.
+FOLLOW_UP_KEY = "helpdesk_follow_up_of"
 # Channels whose "customer" is a system: no "is your problem solved?" email.
 MACHINE_CHANNELS = ("alert", "pipeline")
 
@@ -559,16 +561,31 @@ class HelpdeskTicket(models.Model):
         index=True,
         help="A promise of this ticket was, or is being, missed.",
     )
+    # Typed links (helpdesk.ticket.link), one row per pair, listed from this ticket's side.
+    link_ids = fields.Many2many(
+        "helpdesk.ticket.link", string="Links", compute="_compute_link_ids", help="Links to other tickets, both ways."
+    )
+    link_side_ids = fields.One2many(
+        "helpdesk.ticket.link.side", "ticket_id", string="Linked Tickets", help="Each link as this ticket reads it."
+    )
     related_ticket_ids = fields.Many2many(
         "helpdesk.ticket",
-        "helpdesk_ticket_related_rel",
-        "ticket_id",
-        "related_ticket_id",
         string="Related Tickets",
-        copy=False,
-        help="Tickets linked to this one, both ways: for example the follow-up opened when the "
-        "customer replied to a closed ticket.",
+        compute="_compute_related_ticket_ids",
+        inverse="_inverse_related_ticket_ids",
+        search="_search_related_ticket_ids",
+        help="Tickets linked to this one, whatever the type of link. Tickets added here are linked as "
+        "“relates to”; tickets removed lose their link.",
     )
+    # Merge (helpdesk.ticket.merge wizard, helpdesk.ticket.merge.log audit)
+    merged_into_id = fields.Many2one(
+        "helpdesk.ticket",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The ticket this one was merged into: its messages, followers and documents are there now.",
+    )
+    merged_ticket_ids = fields.One2many("helpdesk.ticket", "merged_into_id", string="Merged Tickets", readonly=True)
 
     # Similarity and duplicates (helpdesk.ticket.duplicate, _find_similar_tickets)
     subject_normalized = fields.Char(
@@ -848,6 +865,47 @@ class HelpdeskTicket(models.Model):
             Domain("id", "any!", newer.subselect("ticket_id")) | Domain("id", "any!", older.subselect("original_id"))
         )
 
+    def _compute_link_ids(self):
+        ids = [ticket._origin.id for ticket in self if ticket._origin.id]
+        Link = self.env["helpdesk.ticket.link"]
+        links = Link.search(Domain("ticket_id", "in", ids) | Domain("target_id", "in", ids)) if ids else Link
+        by_ticket = defaultdict(Link.browse)
+        for link in links:
+            by_ticket[link.ticket_id.id] |= link
+            by_ticket[link.target_id.id] |= link
+        for ticket in self:
+            ticket.link_ids = by_ticket[ticket._origin.id]
+
+    @api.depends("link_ids")
+    def _compute_related_ticket_ids(self):
+        for ticket in self:
+            ticket.related_ticket_ids = (ticket.link_ids.ticket_id | ticket.link_ids.target_id) - ticket._origin
+
+    def _inverse_related_ticket_ids(self):
+        """Tickets added are linked as "relates to" (a pair already linked keeps its link);
+        tickets removed lose their link, whatever its type."""
+        Link = self.env["helpdesk.ticket.link"]
+        # Read first: changing links invalidates the field.
+        wanted = {ticket: ticket.related_ticket_ids for ticket in self}
+        for ticket in self:
+            links = Link.search(Domain("ticket_id", "=", ticket.id) | Domain("target_id", "=", ticket.id))
+            linked = {link: (link.ticket_id | link.target_id) - ticket for link in links}
+            Link.browse(link.id for link, other in linked.items() if other not in wanted[ticket]).unlink()
+            known = self.browse().union(*linked.values())
+            added = wanted[ticket] - known
+            if added:
+                Link.create([{"ticket_id": ticket.id, "target_id": other.id} for other in added])
+        self.invalidate_recordset(["link_ids", "related_ticket_ids"])
+
+    def _search_related_ticket_ids(self, operator, value):
+        if operator not in ("in", "any"):
+            return NotImplemented
+        others = self.search(value if operator == "any" else Domain("id", "in", value))
+        Link = self.env["helpdesk.ticket.link"]
+        return Domain(
+            "id", "any!", Link._search(Domain("target_id", "in", others.ids)).subselect("ticket_id")
+        ) | Domain("id", "any!", Link._search(Domain("ticket_id", "in", others.ids)).subselect("target_id"))
+
     def _compute_access_url(self):
         # Every ticket has its page: portal.mixin's default ("#") is not needed.
         for ticket in self:
@@ -877,12 +935,6 @@ class HelpdeskTicket(models.Model):
                         moves=", ".join(wrong.mapped("display_name")),
                     )
                 )
-
-    @api.constrains("related_ticket_ids")
-    def _check_related_tickets(self):
-        for ticket in self:
-            if ticket in ticket.related_ticket_ids:
-                raise ValidationError(self.env._("A ticket cannot be related to itself."))
 
     # ------------------------------------------------------------------
     # CRUD
@@ -927,8 +979,6 @@ class HelpdeskTicket(models.Model):
         tickets._kpi_on_create(now)
         self.env["helpdesk.notice"]._queue_created(tickets, tickets.filtered("user_id") - given_assignee)
         self.env["helpdesk.escalation.rule"]._fire_on_priority(tickets)
-        if tickets.related_ticket_ids:
-            tickets._sync_related_tickets({})
         # Not for data files and imports; message_new acknowledges once the email is posted.
         if not any(self.env.context.get(key) for key in ("helpdesk_no_acknowledgement", "install_mode", "import_file")):
             tickets._send_acknowledgement()
@@ -967,7 +1017,6 @@ class HelpdeskTicket(models.Model):
             unassigned = self.filtered(lambda t: not t.user_id)
         else:
             unassigned = self.browse()
-        related_before = {t.id: t.related_ticket_ids for t in self} if "related_ticket_ids" in vals else None
         # Reclassification re-runs triage (see _retriage).
         priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
@@ -993,8 +1042,6 @@ class HelpdeskTicket(models.Model):
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
-        if related_before is not None:
-            self._sync_related_tickets(related_before)
         if priority_before is not None or team_before is not None:
             self._retriage(priority_before, team_before)
         return result
@@ -1180,6 +1227,8 @@ class HelpdeskTicket(models.Model):
     def _register_reopen(self, previous_stages):
         # A customer who rejects a resolution in the portal reopens it (maybe with a
         # share link, as the public user): the log names them.
+        if self.env.context.get("helpdesk_unmerge"):
+            return  # an unmerge gives a merged ticket back: it was never solved, not a reopen
         reopened_by = self.env.context.get("helpdesk_reopened_by") or self.env.user.name
         for ticket in self:
             ticket._write_stamps({"reopen_count": ticket.reopen_count + 1, "customer_confirmation": "none"})
@@ -1248,25 +1297,6 @@ class HelpdeskTicket(models.Model):
             ]
         )
 
-    def _sync_related_tickets(self, previous):
-        """Keep related tickets symmetric: linking A to B links B to A, unlinking too.
-
-        :param dict previous: {ticket id: related tickets before the change}
-        """
-        empty = self.browse()
-        added = {ticket: ticket.related_ticket_ids - previous.get(ticket.id, empty) for ticket in self}
-        if not self.env.su:
-            # Linking reaches the other ticket: the user must at least see it.
-            self.browse().union(*added.values()).check_access("read")
-        for ticket in self:
-            removed = previous.get(ticket.id, empty) - ticket.related_ticket_ids
-            for other in added[ticket].sudo():
-                if ticket not in other.related_ticket_ids:
-                    other._write_stamps({"related_ticket_ids": [Command.link(ticket.id)]})
-            for other in removed.sudo():
-                if ticket in other.related_ticket_ids:
-                    other._write_stamps({"related_ticket_ids": [Command.unlink(ticket.id)]})
-
     # ------------------------------------------------------------------
     # Mail, portal and rating mixins
     # ------------------------------------------------------------------
@@ -1292,6 +1322,8 @@ class HelpdeskTicket(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         values = dict(custom_values or {})
+        # A reply to a closed ticket (see _follow_up_values): the new ticket follows it up.
+        follow_up_of = self.browse(values.pop(FOLLOW_UP_KEY, None) or []).sudo()
         team_id = values.get("team_id")
         team = self.env["helpdesk.team"].browse(team_id if isinstance(team_id, int) else [])
         values.setdefault("channel", "email")
@@ -1328,7 +1360,11 @@ class HelpdeskTicket(models.Model):
             custom_values=values,
         )
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        for closed in ticket.related_ticket_ids.filtered("is_closed"):
+        if follow_up_of:
+            self.env["helpdesk.ticket.link"].sudo().create(
+                {"ticket_id": ticket.id, "target_id": follow_up_of.id, "link_type": "follow_up_of"}
+            )
+        for closed in follow_up_of:
             closed.message_post(
                 body=Markup(self.env._("The customer replied after closure: follow-up ticket %s."))
                 % ticket._get_html_link(title=ticket.reference),
@@ -1360,7 +1396,23 @@ class HelpdeskTicket(models.Model):
             and is_html_empty(kwargs.get("body"))
         ):
             raise UserError(self.env._("Your reply is empty: write a message or attach a file."))
+        if len(self) == 1 and self.merged_into_id and self._merge_follows_message(kwargs):
+            # A customer's reply on a merged ticket (portal, or an old link) goes where the
+            # work goes on; notes and system messages stay.
+            return self._merge_destination().message_post(**kwargs)
         return super().message_post(**kwargs)
+
+    def _merge_follows_message(self, post_values):
+        """A message about to be posted on this merged ticket belongs to its destination: a
+        public message of the customer (not a note, not an automatic message)."""
+        if post_values.get("message_type", "notification") not in ("comment", "email"):
+            return False
+        if post_values.get("subtype_xmlid", "mail.mt_note") != "mail.mt_comment" and not post_values.get("subtype_id"):
+            return False
+        if post_values.get("subtype_id") and post_values["subtype_id"] != self._subtype("mail.mt_comment").id:
+            return False
+        author = self.env["res.partner"].browse(post_values.get("author_id") or self.env.user.partner_id.id)
+        return self._author_role(author) == "customer"
 
     def _message_post_after_hook(self, message, msg_values):
         if self._is_first_response(message):
@@ -1565,6 +1617,31 @@ class HelpdeskTicket(models.Model):
             },
         }
 
+    def action_add_link(self):
+        """Open the Add Link dialog of this ticket."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_link_wizard_action")
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_merge(self):
+        """Open the Merge wizard on these tickets (the oldest proposed as destination)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_merge_action")
+        action["context"] = {"default_ticket_ids": [Command.set(self.ids)]}
+        return action
+
+    def action_unmerge(self):
+        """Undo the merge of this ticket (helpdesk managers, see helpdesk.ticket.merge.log)."""
+        self.ensure_one()
+        if not self.env.user.has_group("helpdesk_itil.group_helpdesk_manager"):
+            raise AccessError(self.env._("Only a helpdesk manager can unmerge tickets."))
+        log = self.env["helpdesk.ticket.merge.log"].search(
+            [("source_id", "=", self.id), ("state", "=", "merged")], order="id desc", limit=1
+        )
+        if not log:
+            raise UserError(self.env._("%(ticket)s has no merge that can be undone.", ticket=self.reference))
+        return log.action_unmerge()
+
     def action_create_quotation(self):
         return self._action_open_conversion_wizard(
             "helpdesk_itil.helpdesk_ticket_sale_wizard_action",
@@ -1749,6 +1826,17 @@ class HelpdeskTicket(models.Model):
                             message_dict.get("message_id"),
                             ticket.reference,
                         )
+                if ticket.merged_into_id:
+                    # A reply to a merged ticket goes where its work goes on (before the
+                    # reply-to-closed rule: the merged ticket is closed, its destination not).
+                    destination = ticket._merge_destination()
+                    _logger.info(
+                        "Routing mail with Message-Id %s: %s was merged into %s",
+                        message_dict.get("message_id"),
+                        ticket.reference,
+                        destination.reference,
+                    )
+                    ticket = destination
                 if ticket:
                     thread_id = ticket.id
                     author = self._mail_gateway_author(message_dict)
@@ -1774,7 +1862,7 @@ class HelpdeskTicket(models.Model):
             {
                 "team_id": self.team_id.id,
                 "category_id": self.category_id.id,
-                "related_ticket_ids": [Command.link(self.id)],
+                FOLLOW_UP_KEY: self.id,
             }
         )
         return values
@@ -1858,7 +1946,8 @@ class HelpdeskTicket(models.Model):
     def _send_rating_request(self):
         """On closure, ask the customer to rate the service (teams with ratings on)."""
         template = self.env.ref("helpdesk_itil.mail_template_ticket_rating_request", raise_if_not_found=False)
-        tickets = self.filtered(lambda t: t.team_id.use_rating and t.partner_id)
+        # A merged ticket is not rated: its work goes on in the ticket it was merged into.
+        tickets = self.filtered(lambda t: t.team_id.use_rating and t.partner_id and not t.merged_into_id)
         if not template or not tickets:
             return
         # Sent by the system, not by whoever closed the ticket: a customer confirming in
@@ -1935,7 +2024,9 @@ class HelpdeskTicket(models.Model):
     def _portal_can_rate(self):
         """The ticket is closed, its team asks for ratings and the customer has not rated it yet."""
         self.ensure_one()
-        return self.state == "closed" and self.team_id.use_rating and not self._portal_rating()
+        return (
+            self.state == "closed" and self.team_id.use_rating and not self.merged_into_id and not self._portal_rating()
+        )
 
     def _portal_confirm_resolution(self, partner):
         """The customer confirms the resolution: close the ticket. Runs as sudo after
@@ -2180,6 +2271,99 @@ class HelpdeskTicket(models.Model):
         # Stable: equal fits keep the search order.
         result.sort(key=lambda r: -r["fit"])
         return result
+    # ------------------------------------------------------------------
+    # Merge: who may merge what (helpdesk.ticket.merge wizard); the moves and their
+    # audit are helpdesk.ticket.merge.log's
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _merge_documents(self):
+        """{model: many2one field to the ticket} of the ERP documents made from a ticket, moved
+        to the destination of a merge and back by an unmerge. Bridges add theirs (repairs,
+        opportunities); invoices, a many2many of the ticket, are moved by the merge itself."""
+        return {"sale.order": "helpdesk_ticket_id", "project.task": "helpdesk_ticket_id"}
+
+    def _merge_destination(self):
+        """Where a merged ticket's work goes on: the end of its chain of merges (itself if
+        not merged)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        for _hop in range(20):
+            if not ticket.merged_into_id:
+                break
+            ticket = ticket.merged_into_id
+        return ticket.with_env(self.env)
+
+    def _merge_customer_key(self):
+        """What "the same customer" means for a merge: the customer company, else the address."""
+        self.ensure_one()
+        return self.commercial_partner_id.id or self.partner_email_normalized or False
+
+    def _can_merge(self):
+        """The current user may merge this ticket: a manager, an agent (every team), or a
+        user of its team."""
+        self.ensure_one()
+        user = self.env.user
+        if user.has_group("helpdesk_itil.group_helpdesk_agent"):
+            return True
+        return user.has_group("helpdesk_itil.group_helpdesk_user") and user in self.sudo().team_id.member_ids
+
+    def _merge_check(self, sources, confirm_other_customers=False):
+        """Refuse, before anything moves, a merge of `sources` into this ticket that the user
+        may not make, with a message that says why. Returns True when the customers differ
+        (a manager confirmed it)."""
+        self.ensure_one()
+        _ = self.env._
+        is_manager = self.env.user.has_group("helpdesk_itil.group_helpdesk_manager")
+        if not sources:
+            raise UserError(_("Choose at least one ticket to merge into %(ticket)s.", ticket=self.reference))
+        if self in sources:
+            raise UserError(_("%(ticket)s cannot be merged into itself.", ticket=self.reference))
+        tickets = self | sources
+        refused = tickets.filtered(lambda t: not t._can_merge())
+        if refused:
+            raise AccessError(
+                _(
+                    "Only the agents of a ticket's team (and helpdesk managers) merge it: not %(tickets)s.",
+                    tickets=", ".join(refused.mapped("reference")),
+                )
+            )
+        tickets.check_access("write")
+        if len(tickets.company_id) > 1:
+            raise UserError(_("Tickets of different companies cannot be merged."))
+        merged = tickets.filtered("merged_into_id")
+        if merged:
+            raise UserError(
+                _(
+                    "%(tickets)s was already merged into another ticket.",
+                    tickets=", ".join(merged.mapped("reference")),
+                )
+            )
+        closed = tickets.filtered("is_closed")
+        if closed and not is_manager:
+            raise UserError(
+                _(
+                    "%(tickets)s is closed: only a helpdesk manager can merge a closed ticket.",
+                    tickets=", ".join(closed.mapped("reference")),
+                )
+            )
+        other_customers = len({ticket._merge_customer_key() for ticket in tickets}) > 1
+        if other_customers:
+            if not is_manager:
+                raise UserError(
+                    _(
+                        "These tickets are from different customers: only a helpdesk manager can merge them, "
+                        "and must confirm it."
+                    )
+                )
+            if not confirm_other_customers:
+                raise UserError(
+                    _(
+                        "These tickets are from different customers: tick “Merge tickets of different customers” "
+                        "to confirm."
+                    )
+                )
+        return other_customers
 
     # ------------------------------------------------------------------
     # Similar tickets: the one home of subject similarity (duplicates now;

@@ -100,6 +100,13 @@ class HelpdeskTicketDuplicate(models.Model):
                 )
         self.env["helpdesk.ticket"].invalidate_model(DUPLICATE_FIELDS)
 
+    def action_merge(self):
+        """The Merge button of the duplicate banner: the Merge wizard on the pair's two
+        tickets, the older one proposed as the destination."""
+        self.ensure_one()
+        self.check_access("read")
+        return (self.original_id | self.ticket_id).action_merge()
+
     # ------------------------------------------------------------------
     # Detection
     # ------------------------------------------------------------------

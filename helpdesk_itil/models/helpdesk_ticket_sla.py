@@ -420,6 +420,63 @@ class HelpdeskTicketSla(models.Model):
         running._compute_escalation_dates(clocks)
 
     # ------------------------------------------------------------------
+    # Merge and unmerge
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cancel_tickets(self, tickets, now=None):
+        """Cancel the open lines of `tickets` (merged into another ticket): kept as history,
+        never counted in compliance. Returns the lines cancelled."""
+        now = now or fields.Datetime.now()
+        lines = self.sudo().search_fetch(
+            Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+        )
+        if lines:
+            plan = SyncPlan(lines.browse())
+            plan.cancel = lines
+            self._apply_sync_plan(plan, now)
+        return lines
+
+    @api.model
+    def _carry_over(self, cancelled, now=None):
+        """After an unmerge reopened their ticket: the promises of the lines a merge cancelled
+        (`cancelled`, which stay cancelled) go on in open lines carrying the business time
+        they had used. An open line of the same kind and metric (started by the reopen) takes
+        that time; otherwise a new line of the cancelled line's policy starts with it (never a
+        first response already given)."""
+        now = now or fields.Datetime.now()
+        cancelled = cancelled.sudo().filtered(lambda line: line.status == "cancelled")
+        tickets = cancelled.ticket_id.filtered(lambda t: t.state in OPEN_STATES)
+        if not tickets:
+            return self.browse()
+        open_lines = self.sudo().search_fetch(
+            Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+        )
+        by_key = {(line.ticket_id, line.kind, line.metric): line for line in open_lines}
+        clocks = self.env["resource.calendar"]._helpdesk_clocks()
+        carried = self.sudo().browse()
+        starts = []
+        for line in cancelled.filtered(lambda line: line.ticket_id in tickets):
+            current = by_key.get((line.ticket_id, line.kind, line.metric))
+            if current:
+                current.write(
+                    {
+                        "carried_hours": line.used_hours,
+                        "used_hours": current.used_hours - current.carried_hours + line.used_hours,
+                    }
+                )
+                carried |= current
+            elif not (line.metric == "first_response" and line.ticket_id.first_response_date):
+                starts.append((line.ticket_id, line.policy_id, line.used_hours))
+        for ticket, policy, _hours in starts:
+            clocks.need(clock_key(policy._get_calendar(ticket), ticket.company_id), now, now + PLAN_WINDOW)
+        for line in carried.filtered("running_since"):
+            clocks.need(line._clock_key(), line.running_since, now + PLAN_WINDOW)
+        new_lines = self._start_lines(starts, now, clocks)
+        (carried | new_lines)._plan(now, clocks)
+        return carried | new_lines
+
+    # ------------------------------------------------------------------
     # Messages
     # ------------------------------------------------------------------
 

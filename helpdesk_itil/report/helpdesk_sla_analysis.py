@@ -19,6 +19,7 @@ TICKET_LEVEL_FIELDS = {
     "partner_id": "partner_id",
     "commercial_partner_id": "commercial_partner_id",
     "ticket_state": "state",
+    "merged_into_id": "merged_into_id",
     "active": "active",
 }
 
@@ -67,6 +68,7 @@ class HelpdeskSlaAnalysis(models.Model):
             "partner_id",
             "commercial_partner_id",
             "state",
+            "merged_into_id",
         ],
         "helpdesk.team": ["resource_calendar_id"],
         "resource.calendar": ["tz"],
@@ -89,6 +91,7 @@ class HelpdeskSlaAnalysis(models.Model):
     partner_id = fields.Many2one("res.partner", string="Contact", readonly=True)
     commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     ticket_state = fields.Selection(TICKET_STATES, readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
 
     start_date = fields.Datetime(string="Started On", readonly=True)
     deadline = fields.Datetime(readonly=True)
@@ -164,6 +167,7 @@ class HelpdeskSlaAnalysis(models.Model):
                    t.partner_id,
                    t.commercial_partner_id,
                    t.state AS ticket_state,
+                   t.merged_into_id,
                    l.start_date,
                    l.deadline,
                    l.reached_date,

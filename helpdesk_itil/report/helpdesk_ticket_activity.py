@@ -33,6 +33,7 @@ class HelpdeskTicketActivity(models.Model):
             "commercial_partner_id",
             "priority",
             "state",
+            "merged_into_id",
             "create_date",
             "first_resolved_date",
         ],
@@ -54,6 +55,7 @@ class HelpdeskTicketActivity(models.Model):
     commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     priority = fields.Selection(PRIORITIES, readonly=True)
     state = fields.Selection(TICKET_STATES, string="Ticket State", readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
     created_count = fields.Integer(string="Created", readonly=True)
     resolved_count = fields.Integer(string="Resolved", readonly=True)
     reply_count = fields.Integer(string="Agent Replies", readonly=True)
@@ -61,7 +63,7 @@ class HelpdeskTicketActivity(models.Model):
     def _query(self):
         ticket_columns = SQL(
             """t.active, t.company_id, t.team_id, t.user_id, t.category_id, t.type_id, t.channel,
-               t.commercial_partner_id, t.priority, t.state"""
+               t.commercial_partner_id, t.priority, t.state, t.merged_into_id"""
         )
         return SQL(
             """

@@ -43,6 +43,7 @@ TICKET_COLUMNS = [
     "stage_id",
     "state",
     "closure_code_id",
+    "merged_into_id",
     "customer_confirmation",
     "escalation_level",
     "sla_failed",
@@ -81,7 +82,7 @@ def _rate(string, help_text):
 class HelpdeskTicketAnalysis(models.Model):
     """Ticket analysis: one row per ticket (its id is the ticket's), tickets without a team
     included, every figure stamped on the ticket when its event happened (never computed at
-    read time). Cancelled (and, once they exist, merged) tickets are in the view: the
+    read time). Cancelled and merged tickets are in the view: the
     default search filter leaves them out, as it shows monitoring alerts apart."""
 
     _name = "helpdesk.ticket.analysis"
@@ -117,6 +118,7 @@ class HelpdeskTicketAnalysis(models.Model):
     stage_id = fields.Many2one("helpdesk.stage", readonly=True)
     state = fields.Selection(TICKET_STATES, readonly=True)
     closure_code_id = fields.Many2one("helpdesk.closure.code", readonly=True)
+    merged_into_id = fields.Many2one("helpdesk.ticket", readonly=True)
     customer_confirmation = fields.Selection(CONFIRMATIONS, readonly=True)
     escalation_level = fields.Integer(readonly=True, aggregator="max")
     sla_failed = fields.Boolean(string="SLA Failed", readonly=True)
@@ -317,6 +319,7 @@ class HelpdeskTicketAnalysis(models.Model):
                    t.stage_id,
                    t.state,
                    t.closure_code_id,
+                   t.merged_into_id,
                    t.customer_confirmation,
                    t.escalation_level,
                    COALESCE(t.sla_failed, FALSE) AS sla_failed,

@@ -58,3 +58,8 @@ from . import test_replies_tour
 from . import test_triage_rules
 from . import test_triage_channels
 from . import test_triage_suggestions
+from . import test_ticket_links
+from . import test_migration_links
+from . import test_ticket_merge
+from . import test_ticket_merge_sla
+from . import test_ticket_merge_http

@@ -430,6 +430,8 @@ class TestMailGateway(HelpdeskMailCommon):
         # linked both ways, the closed ticket stays closed and untouched but for a note
         self.assertEqual(follow_up.related_ticket_ids, ticket)
         self.assertEqual(ticket.related_ticket_ids, follow_up)
+        link = follow_up.link_ids
+        self.assertEqual((link.ticket_id, link.link_type, link.target_id), (follow_up, "follow_up_of", ticket))
         self.assertEqual(ticket.state, "closed")
         self.assertEqual(ticket.reopen_count, 0)
         added = ticket.message_ids - closed_messages

@@ -9,3 +9,5 @@ from . import helpdesk_ticket_credit_note_wizard
 from . import helpdesk_ticket_remind
 from . import helpdesk_ticket_macro
 from . import helpdesk_triage_rule_test
+from . import helpdesk_ticket_merge
+from . import helpdesk_ticket_link_wizard

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 LEAD_READERS = "sales_team.group_sale_salesman"
 
@@ -16,6 +16,11 @@ class HelpdeskTicket(models.Model):
         counts = dict(groups)
         for ticket in self:
             ticket.lead_count = counts.get(ticket, 0)
+
+    @api.model
+    def _merge_documents(self):
+        # A merge moves the opportunities made from the merged tickets too.
+        return {**super()._merge_documents(), "crm.lead": "helpdesk_ticket_id"}
 
     def action_create_opportunity(self):
         return self._action_open_conversion_wizard(

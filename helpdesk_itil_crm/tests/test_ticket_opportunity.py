@@ -59,3 +59,13 @@ class TestTicketOpportunity(HelpdeskErpCommon):
         self.assertEqual(self.ticket.lead_ids, first)
         self.make_opportunity(create_another=True)
         self.assertEqual(len(self.ticket.lead_ids), 2)
+
+    def test_merge_moves_opportunities_and_unmerge_gives_them_back(self):
+        lead = self.make_opportunity()
+        destination = self.create_ticket(name="Laptop again", partner_id=self.contact.id)
+        Log = self.env["helpdesk.ticket.merge.log"].with_user(self.agent)
+        logs = Log._merge(destination.with_user(self.agent), self.ticket.with_user(self.agent))
+        self.assertEqual(lead.helpdesk_ticket_id, destination)
+        self.assertEqual(logs.sudo().documents["crm.lead"], lead.ids)
+        logs.with_user(self.manager).action_unmerge()
+        self.assertEqual(lead.helpdesk_ticket_id, self.ticket)

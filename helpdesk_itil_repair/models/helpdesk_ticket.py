@@ -68,6 +68,11 @@ class HelpdeskTicket(models.Model):
                 stale.write({"lot_id": False})
         return super().write(vals)
 
+    @api.model
+    def _merge_documents(self):
+        # A merge moves the repair orders made from the merged tickets too.
+        return {**super()._merge_documents(), "repair.order": "helpdesk_ticket_id"}
+
     def action_create_repair(self):
         return self._action_open_conversion_wizard(
             "helpdesk_itil_repair.helpdesk_ticket_repair_wizard_action",

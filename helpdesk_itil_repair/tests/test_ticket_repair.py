@@ -137,3 +137,13 @@ class TestTicketRepair(HelpdeskErpCommon):
         self.assertEqual(self.ticket.product_id, other)
         self.assertFalse(self.ticket.lot_id)
         Form(self.env["helpdesk.ticket"].with_user(self.agent))  # a new ticket's form opens too
+
+    def test_merge_moves_repairs_and_unmerge_gives_them_back(self):
+        repair = self.make_repair()
+        destination = self.create_ticket(name="Laptop again", partner_id=self.contact.id)
+        Log = self.env["helpdesk.ticket.merge.log"].with_user(self.agent)
+        logs = Log._merge(destination.with_user(self.agent), self.ticket.with_user(self.agent))
+        self.assertEqual(repair.helpdesk_ticket_id, destination)
+        self.assertEqual(logs.sudo().documents["repair.order"], repair.ids)
+        logs.with_user(self.manager).action_unmerge()
+        self.assertEqual(repair.helpdesk_ticket_id, self.ticket)
