@@ -2271,6 +2271,7 @@ class HelpdeskTicket(models.Model):
         # Stable: equal fits keep the search order.
         result.sort(key=lambda r: -r["fit"])
         return result
+
     # ------------------------------------------------------------------
     # Merge: who may merge what (helpdesk.ticket.merge wizard); the moves and their
     # audit are helpdesk.ticket.merge.log's
