@@ -95,6 +95,7 @@
     "assets": {
         "web.assets_backend": [
             "helpdesk_itil/static/src/scss/*.scss",
+            "helpdesk_itil/static/src/views/team_overview/**/*",
         ],
         "web.assets_backend_lazy": [
             "helpdesk_itil/static/src/views/report/**/*",
