@@ -6,3 +6,4 @@ from . import helpdesk_ticket_sale_wizard
 from . import helpdesk_ticket_sale_wizard_line
 from . import helpdesk_ticket_task_wizard
 from . import helpdesk_ticket_credit_note_wizard
+from . import helpdesk_service_report_wizard
