@@ -7,8 +7,8 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.fields import Domain
 from odoo.http import content_disposition, request
 from odoo.tools import consteq
-from odoo.tools.misc import format_date
 from odoo.tools import groupby as groupbyelem
+from odoo.tools.misc import format_date
 
 from odoo.addons.mail.controllers.attachment import AttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
