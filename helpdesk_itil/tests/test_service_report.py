@@ -170,7 +170,7 @@ class TestServiceReport(HelpdeskReportCommon):
         self.user_a.group_ids += self.env.ref("base.group_partner_manager")
         action = self.contact.with_user(self.user_a).action_helpdesk_service_report()
         with freeze_time(READ_AT):
-            wizard = Form(self.env[action["res_model"]].with_user(self.user_a).with_context(action["context"]))
+            wizard = Form(self.env[action["res_model"]].with_user(self.user_a).with_context(**action["context"]))
             self.assertEqual((wizard.year, wizard.month), (2024, "3"), "the previous month by default")
             wizard = wizard.save()
             printed = wizard.action_print()
@@ -179,7 +179,7 @@ class TestServiceReport(HelpdeskReportCommon):
                 (REPORT.split(".")[0] + ".report_service_monthly", {"year": 2024, "month": 3}),
             )
             send = wizard.action_send()
-            composer = Form(self.env[send["res_model"]].with_user(self.user_a).with_context(send["context"]))
+            composer = Form(self.env[send["res_model"]].with_user(self.user_a).with_context(**send["context"]))
             self.assertIn("service report March 2024", composer.subject)
             self.assertEqual(len(composer.attachment_ids), 1)
             attachment = composer.attachment_ids[0]

@@ -173,9 +173,8 @@ class TestTeamOverview(HelpdeskReportCommon):
 
         def read_cards(records):
             records.fetch(["name"])
-            for team in records:
-                for fname in OVERVIEW_FIELDS:
-                    team[fname]  # noqa: B018
+            for fname in OVERVIEW_FIELDS:
+                records.mapped(fname)
 
         for users_teams in (teams[:2], teams):
             for user in (self.agent, self.user_a):

@@ -4,7 +4,20 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
-MONTHS = [(str(month), date(2000, month, 1).strftime("%B")) for month in range(1, 13)]
+MONTHS = [
+    ("1", "January"),
+    ("2", "February"),
+    ("3", "March"),
+    ("4", "April"),
+    ("5", "May"),
+    ("6", "June"),
+    ("7", "July"),
+    ("8", "August"),
+    ("9", "September"),
+    ("10", "October"),
+    ("11", "November"),
+    ("12", "December"),
+]
 
 
 class HelpdeskServiceReportWizard(models.TransientModel):
