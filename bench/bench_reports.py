@@ -77,8 +77,9 @@ def make_reference_data(env, args):
 
 def generate_tickets(env, args, tag, company, agents, teams, categories, customers):
     """INSERT … SELECT generate_series: N tickets created over the last `months` months, 2 %
-    without team, 85 % resolved (resolution and first response times drawn from exponential
-    laws), resolved tickets closed two days later."""
+    without team, 85 % resolved (`args.resolve_share` if given; resolution and first response
+    times drawn from exponential laws), resolved tickets closed two days later. References
+    start with `args.reference_prefix` if given (several batches in one run)."""
     from odoo.tools import SQL
 
     stage = {
@@ -101,7 +102,7 @@ def generate_tickets(env, args, tag, company, agents, teams, categories, custome
                        (1 + floor(random() * 4))::int::varchar AS priority,
                        -ln(1 - random()) * 2 AS response_hours,
                        -ln(1 - random()) * 30 AS resolution_hours,
-                       random() < 0.85 AS resolves,
+                       random() < %(resolve_share)s AS resolves,
                        (1 + floor(random() * 4))::int AS replies,
                        random() < 0.1 AS reopened,
                        random() < 0.15 AS escalated
@@ -160,7 +161,8 @@ def generate_tickets(env, args, tag, company, agents, teams, categories, custome
                    CASE WHEN resolved IS NOT NULL THEN (response_hours + resolution_hours) * 0.1 ELSE 0 END
               FROM final
             """,
-            tag=tag,
+            tag=getattr(args, "reference_prefix", None) or tag,
+            resolve_share=getattr(args, "resolve_share", 0.85),
             company=company.id,
             days=args.months * 30.44,
             n=args.tickets,

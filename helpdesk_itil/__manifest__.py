@@ -29,6 +29,7 @@
         "data/helpdesk_ticket_type_data.xml",
         "data/helpdesk_closure_code_data.xml",
         "data/helpdesk_priority_matrix_data.xml",
+        "report/helpdesk_service_report_templates.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/helpdesk_sla_attainment_data.xml",
@@ -70,6 +71,7 @@
         "wizard/helpdesk_ticket_sale_wizard_views.xml",
         "wizard/helpdesk_ticket_task_wizard_views.xml",
         "wizard/helpdesk_ticket_credit_note_wizard_views.xml",
+        "wizard/helpdesk_service_report_wizard_views.xml",
         "report/helpdesk_ticket_analysis_views.xml",
         "report/helpdesk_sla_analysis_views.xml",
         "report/helpdesk_sla_attainment_views.xml",
@@ -109,6 +111,7 @@
         "web.assets_backend": [
             "helpdesk_itil/static/src/scss/*.scss",
             "helpdesk_itil/static/src/mail/**/*",
+            "helpdesk_itil/static/src/views/team_overview/**/*",
         ],
         "web.assets_backend_lazy": [
             "helpdesk_itil/static/src/views/report/**/*",

@@ -1,9 +1,14 @@
+from datetime import date
+
+from werkzeug.exceptions import NotFound
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.http import request
+from odoo.http import content_disposition, request
 from odoo.tools import consteq
 from odoo.tools import groupby as groupbyelem
+from odoo.tools.misc import format_date
 
 from odoo.addons.mail.controllers.attachment import AttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -11,6 +16,8 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.helpdesk_stage import FINAL_STATES, OPEN_STATES
 
+# Monthly service reports listed under the customer's tickets: this many months back.
+SERVICE_REPORT_MONTHS = 6
 # Largest id PostgreSQL's integer column holds: anything above cannot exist.
 MAX_ID = 2**31 - 1
 RATES = {"5": 5, "3": 3, "1": 1}
@@ -158,9 +165,62 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 "searchbar_groupby": groupbys,
                 "state_labels": self._helpdesk_state_labels(),
                 "priority_labels": self._helpdesk_priority_labels(),
+                "service_reports": self._helpdesk_service_report_links() if total or filterby != "all" else [],
             }
         )
         return values
+
+    # ------------------------------------------------------------
+    # /my/helpdesk/report/<customer>/<year>/<month>: the monthly service report
+    # ------------------------------------------------------------
+
+    def _helpdesk_service_report_links(self):
+        """[(url, month label)] of the last months' service reports of the user's company."""
+        customer = request.env.user.partner_id.commercial_partner_id
+        today = date.today()
+        links = []
+        year, month = today.year, today.month
+        for _i in range(SERVICE_REPORT_MONTHS):
+            label = format_date(request.env, date(year, month, 1), date_format="MMMM y")
+            links.append((f"/my/helpdesk/report/{customer.id}/{year}/{month}", label))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return links
+
+    # Read-only: a deployment with a read replica serves the report from it.
+    @http.route(
+        ["/my/helpdesk/report/<int:customer_id>/<int:year>/<int:month>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def portal_helpdesk_service_report(self, customer_id, year, month, report_type="pdf", download=False, **kw):
+        """A customer's monthly service report, for the contacts of that customer only: the
+        report models give portal users no access, so this checks the commercial partner and
+        renders as the superuser. Anything else (another customer, a month that does not
+        exist or has not begun) is not found."""
+        customer = request.env.user.partner_id.commercial_partner_id
+        if customer_id != customer.id or report_type not in ("pdf", "html"):
+            raise NotFound()
+        Report = request.env["report.helpdesk_itil.report_service_monthly"].sudo()
+        try:
+            year, month = Report._service_period({"year": year, "month": month})
+        except UserError as error:
+            raise NotFound() from error
+        data = {"year": year, "month": month, "report_type": report_type}
+        reports = request.env["ir.actions.report"].sudo()
+        report_ref = "helpdesk_itil.action_report_service_monthly"
+        if report_type == "html":
+            html = reports._render_qweb_html(report_ref, customer.ids, data=data)[0]
+            return request.make_response(html)
+        pdf = reports._render_qweb_pdf(report_ref, customer.ids, data=data)[0]
+        filename = f"{customer.name} - {year}-{month:02d}.pdf"
+        headers = [
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", len(pdf)),
+            ("Content-Disposition", content_disposition(filename, "attachment" if download else "inline")),
+        ]
+        return request.make_response(pdf, headers=headers)
 
     # Read-only: a deployment with a read replica serves the list from it.
     @http.route(["/my/tickets", "/my/tickets/page/<int:page>"], type="http", auth="user", website=True, readonly=True)

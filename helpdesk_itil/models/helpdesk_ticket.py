@@ -658,6 +658,12 @@ class HelpdeskTicket(models.Model):
         "(stage_id, priority, id DESC) INCLUDE (team_id, user_id, company_id, active) "
         "WHERE state IN ('new', 'in_progress', 'pending')"
     )
+    # Team overview: the counters of open tickets per team read from the index alone, and
+    # each team's oldest open tickets (helpdesk.team._compute_ticket_counters).
+    _team_open_create_date_idx = models.Index(
+        "(team_id, create_date) INCLUDE (user_id, priority, sla_status, sla_failed, company_id, active) "
+        "WHERE state IN ('new', 'in_progress', 'pending')"
+    )
 
     @api.depends("team_id")
     def _compute_company_id(self):

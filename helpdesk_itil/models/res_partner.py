@@ -171,6 +171,13 @@ class ResPartner(models.Model):
     def _commercial_fields(self):
         return [*super()._commercial_fields(), "helpdesk_tier"]
 
+    def action_helpdesk_service_report(self):
+        """The wizard that prints or sends this customer's monthly service report."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_service_report_wizard_action")
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
     def action_view_helpdesk_tickets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_ticket_action")

@@ -93,6 +93,14 @@ class HelpdeskTicketBacklog(models.Model):
     @property
     def _table_query(self):
         # Evaluated at each read: the ages are the ages now (the ORM's clock).
+        return self._backlog_query()
+
+    @api.model
+    def _backlog_query(self, condition=None):
+        """The view's query; `condition` (SQL on the tickets ``t``) keeps only some open
+        tickets before their ages are computed, e.g. the oldest open ticket of each team for
+        the overview (helpdesk.team), where filtering the whole view would age every open
+        ticket first."""
         weights = SQL(" ").join(SQL("WHEN %s THEN %s", key, weight) for key, weight in PRIORITY_WEIGHTS.items())
         buckets = SQL(" ").join(
             SQL("WHEN age.business_days >= %s THEN %s", lower, key) for key, _label, lower in reversed(AGE_BUCKETS)
@@ -107,7 +115,7 @@ class HelpdeskTicketBacklog(models.Model):
                   FROM helpdesk_ticket t
                   JOIN res_company company ON company.id = t.company_id
              LEFT JOIN helpdesk_team team ON team.id = t.team_id
-                 WHERE t.state IN %(open_states)s
+                 WHERE t.state IN %(open_states)s AND %(condition)s
             ), clocks AS (
                 SELECT DISTINCT o.calendar_id, o.company_id, COALESCE(calendar.tz, 'UTC') AS tz
                   FROM open_tickets o
@@ -163,6 +171,7 @@ class HelpdeskTicketBacklog(models.Model):
               JOIN age ON age.id = o.id
             """,
             open_states=OPEN_STATES,
+            condition=condition or SQL("TRUE"),
             now=report_now(),
             buckets=buckets,
             weights=weights,

@@ -29,11 +29,17 @@ class TestReadonlyScreens(PortalHttpCommon):
                 "unassigned_ticket_count": {},
                 "urgent_ticket_count": {},
                 "my_ticket_count": {},
+                "sla_at_risk_ticket_count": {},
+                "sla_failed_ticket_count": {},
+                "oldest_open_age": {},
+                "rating_recent_avg": {},
+                "activity_sparkline": {},
             },
         )
         self.assertEqual(
             {row["name"]: row["open_ticket_count"] for row in overview["records"]}, {"Team A": 1, "Team B": 1}
         )
+        self.assertEqual(self.rpc("helpdesk.team", "get_my_performance")["open"], 0)
         groups = self.rpc(
             "helpdesk.ticket",
             "web_read_group",

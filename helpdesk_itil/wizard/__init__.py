@@ -11,3 +11,4 @@ from . import helpdesk_ticket_macro
 from . import helpdesk_triage_rule_test
 from . import helpdesk_ticket_merge
 from . import helpdesk_ticket_link_wizard
+from . import helpdesk_service_report_wizard
