@@ -221,10 +221,10 @@ class HelpdeskTeam(models.Model):
     )
     duplicate_merge_double_submissions = fields.Boolean(
         string="Merge Exact Double Submissions",
-        help="Takes effect with ticket merging, which is not available yet: the same sender sending "
-        "the same subject and description twice within 10 minutes will be merged into the first "
-        "ticket instead of being shown as a possible duplicate. Until then the second ticket is "
-        "shown as a possible duplicate (100 %) like any other.",
+        help="The same sender sending the same subject and description twice within 10 minutes "
+        "(a double click, an email sent again): the second ticket is merged into the first a moment "
+        "after it arrives (closed as a duplicate, its message and attachments moved, undone by a "
+        "manager's Unmerge) instead of being shown as a possible duplicate.",
     )
     open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.mail import html_to_inner_content
 
 from .helpdesk_stage import OPEN_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY, DUPLICATE_WINDOW_HOURS
@@ -12,6 +13,11 @@ from .helpdesk_ticket import MACHINE_CHANNELS
 
 # At most that many candidates are proposed for a ticket, the most similar first.
 MAX_CANDIDATES = 5
+# An exact double submission (team setting): the same sender sending the same subject and
+# description again within that many minutes.
+DOUBLE_SUBMISSION_MINUTES = 10
+DOUBLE_SUBMISSION_CRON = "helpdesk_itil.ir_cron_helpdesk_double_submissions"
+DOUBLE_SUBMISSION_BATCH_SIZE = 50
 # The ticket's fields that show the pairs (computed for the current user).
 DUPLICATE_FIELDS = ["duplicate_pair_ids", "duplicated_by_pair_ids", "has_possible_duplicates"]
 MATCHES = [("body", "Same Description"), ("subject", "Same Subject"), ("similar", "Similar Subject")]
@@ -183,7 +189,71 @@ class HelpdeskTicketDuplicate(models.Model):
             ]
         )
         self.env["helpdesk.ticket"].invalidate_model(DUPLICATE_FIELDS)
+        # Merged a moment later, by their own scheduled action: the new ticket's message,
+        # attachments and acknowledgement are then all on it and move with the merge.
+        if not refresh and created.filtered(lambda pair: pair._is_double_submission()):
+            self.env.ref(DOUBLE_SUBMISSION_CRON)._trigger()
         return created
+
+    # ------------------------------------------------------------------
+    # Exact double submissions (team setting), merged automatically
+    # ------------------------------------------------------------------
+
+    def _is_double_submission(self):
+        """The newer ticket repeats the older one exactly: a team that merges double
+        submissions, the same sender (contact, else address), the same subject and
+        description, sent within ``DOUBLE_SUBMISSION_MINUTES``, both still open."""
+        self.ensure_one()
+        newer, older = self.ticket_id.sudo(), self.original_id.sudo()
+        # the team's setting first: the only thing read for the teams that do not merge
+        if self.dismissed or not newer.team_id.duplicate_merge_double_submissions:
+            return False
+        same_sender = (newer.partner_id and newer.partner_id == older.partner_id) or (
+            not newer.partner_id
+            and newer.partner_email_normalized
+            and newer.partner_email_normalized == older.partner_email_normalized
+        )
+        return bool(
+            newer.team_id == older.team_id
+            and same_sender
+            and not newer.merged_into_id
+            and not older.merged_into_id
+            and newer.state in OPEN_STATES
+            and older.state in OPEN_STATES
+            and (newer.name or "").strip() == (older.name or "").strip()
+            and _plain(newer.description) == _plain(older.description)
+            and abs(newer.create_date - older.create_date) <= timedelta(minutes=DOUBLE_SUBMISSION_MINUTES)
+        )
+
+    @api.model
+    def _cron_merge_double_submissions(self, batch_size=DOUBLE_SUBMISSION_BATCH_SIZE):
+        """Scheduled action "Helpdesk: merge double submissions", triggered by the detection:
+        each exact double submission is merged into the first ticket (a system merge,
+        ``helpdesk.ticket.merge.log._merge``); committed in batches."""
+        since = fields.Datetime.now() - timedelta(days=1)
+        domain = (
+            Domain("dismissed", "=", False)
+            & Domain("match", "in", ["body", "subject"])
+            & Domain("ticket_id.create_date", ">=", since)
+            & Domain("ticket_id.team_id.duplicate_merge_double_submissions", "=", True)
+            & Domain("ticket_id.merged_into_id", "=", False)
+            & Domain("ticket_id.state", "in", list(OPEN_STATES))
+        )
+        Pair = self.sudo()
+        done = Pair.browse()
+        while True:
+            pairs = Pair.search(domain & Domain("id", "not in", done.ids), order="id", limit=batch_size)
+            if not pairs:
+                return
+            done |= pairs
+            doubles = pairs.filtered(lambda pair: pair._is_double_submission())
+            MergeLog = self.env["helpdesk.ticket.merge.log"].sudo()
+            for pair in doubles:
+                if pair.ticket_id.merged_into_id:  # a triple submission: merged by an earlier pair
+                    continue
+                MergeLog._merge(pair.original_id._merge_destination(), pair.ticket_id)
+            if not self.env["ir.cron"]._commit_progress(len(pairs)):
+                return
 
     @api.model
     def _candidates_query(self, tickets, refresh=False):
@@ -267,3 +337,9 @@ class HelpdeskTicketDuplicate(models.Model):
             refresh=bool(refresh),
             limit=MAX_CANDIDATES,
         )
+
+
+def _plain(html):
+    """A description as its text, whitespace collapsed: the same text typed twice in a form
+    or sent twice by email compares equal whatever the markup around it."""
+    return " ".join(html_to_inner_content(html or "").split())

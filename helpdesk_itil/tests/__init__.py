@@ -7,6 +7,7 @@ from . import test_ticket_views
 from . import test_ticket_closure
 from . import test_ticket_decisions
 from . import test_ticket_duplicates
+from . import test_ticket_double_submissions
 from . import test_migration_one_home
 from . import test_migration_kpi
 from . import test_migration_intake
