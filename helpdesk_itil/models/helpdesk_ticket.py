@@ -1,7 +1,6 @@
 import logging
 import math
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2.errors
@@ -10,11 +9,10 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.modules.db import FunctionStatus
-from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintext2html
+from odoo.tools import html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 
-from ..tools import ticket_metrics
+from ..tools import similarity, ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from ..tools.text import description_hash, normalize_subject
@@ -1950,73 +1948,18 @@ class HelpdeskTicket(models.Model):
         :param float threshold: least similarity, 0–1
         :return: list of (ticket, similarity) pairs, similarity 0–1 (1: the same normalised subject)
         """
-        normalized = normalize_subject(subject)
-        if not normalized:
-            return []
-        query = self._search(Domain(domain or Domain.TRUE) & Domain("subject_normalized", "!=", False))
-        column = SQL.identifier(query.table, "subject_normalized")
-        similarity = self._similarity_sql(column, SQL("%s", normalized))
-        if self.env.registry.has_trigram:
-            # `%` lets PostgreSQL use the trigram index; similarity() is the exact test.
-            query.add_where(
-                SQL(
-                    "%s %% %s AND %s >= %s",
-                    self._trigram_text_sql(column),
-                    self._trigram_text_sql(SQL("%s", normalized)),
-                    similarity,
-                    threshold,
-                )
-            )
-        else:
-            query.add_where(SQL("%s >= %s", similarity, threshold))
-        query.order = SQL("%s DESC, %s DESC", similarity, SQL.identifier(query.table, "id"))
-        query.limit = limit
-        with self._trigram_threshold(threshold):
-            rows = self.env.execute_query(query.select(SQL.identifier(query.table, "id"), similarity))
-        return [(self.browse(ticket_id), score) for ticket_id, score in rows]
+        return similarity.find_similar(
+            self, "subject_normalized", normalize_subject(subject), domain=domain, limit=limit, threshold=threshold
+        )
 
     @api.model
     def _similarity_sql(self, left, right):
-        """SQL of the similarity (0–1, a float) of two normalised subjects, `left` and
-        `right` (SQL expressions): pg_trgm's ``similarity()``; without the extension, 1 for
-        equal subjects, the length ratio when one contains the other (``ilike``), else 0."""
-        if self.env.registry.has_trigram:
-            return SQL("similarity(%s, %s)::float8", self._trigram_text_sql(left), self._trigram_text_sql(right))
-        return SQL(
-            r"""CASE WHEN %(left)s = %(right)s THEN 1.0::float8
-                     WHEN %(left)s ILIKE '%%' || regexp_replace(%(right)s, '([\\%%_])', '\\\1', 'g') || '%%'
-                       OR %(right)s ILIKE '%%' || regexp_replace(%(left)s, '([\\%%_])', '\\\1', 'g') || '%%'
-                     THEN LEAST(length(%(left)s), length(%(right)s))::float8
-                          / GREATEST(length(%(left)s), length(%(right)s), 1)
-                     ELSE 0.0::float8 END""",
-            left=left,
-            right=right,
-        )
+        """SQL of the similarity (0–1) of two normalised subjects (``tools.similarity``)."""
+        return similarity.similarity_sql(self.env.registry, left, right)
 
-    @api.model
-    def _trigram_text_sql(self, expression):
-        """`expression` as the trigram index on ``subject_normalized`` holds it: through
-        ``unaccent`` when Odoo builds its trigram indexes with it (an immutable unaccent)."""
-        if self.env.registry.has_unaccent == FunctionStatus.INDEXABLE:
-            return self.env.registry.unaccent(expression)
-        return expression
-
-    @contextmanager
     def _trigram_threshold(self, threshold):
-        """Within this block, pg_trgm's ``%`` means a similarity of at least `threshold`
-        (``SET LOCAL``, set back afterwards: the rest of the transaction is not affected)."""
-        if not self.env.registry.has_trigram:
-            yield
-            return
-        [(previous, _set)] = self.env.execute_query(
-            SQL(
-                "SELECT current_setting('pg_trgm.similarity_threshold', true),"
-                " set_config('pg_trgm.similarity_threshold', %s, true)",
-                str(min(max(threshold, 0.0), 1.0)),
-            )
-        )
-        yield
-        self.env.execute_query(SQL("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", previous or "0.3"))
+        """Within this block, pg_trgm's ``%`` means a similarity of at least `threshold`."""
+        return similarity.trigram_threshold(self.env, threshold)
 
     # ------------------------------------------------------------------
     # Business time and escalation

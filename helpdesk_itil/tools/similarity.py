@@ -1,0 +1,153 @@
+"""Text similarity in SQL, the one home of how the helpdesk compares texts: similar tickets
+(``helpdesk.ticket._find_similar_tickets``, duplicates) and knowledge articles
+(``helpdesk.article._find_articles``) both call ``find_similar``.
+
+With PostgreSQL's pg_trgm (``registry.has_trigram``, as Odoo checks it): trigram
+similarity through the column's trigram index, the threshold set for one query only.
+Without it: containment (``ilike``, with ``%`` and ``_`` taken literally), scored so that
+what the trigram search puts first the fallback puts first too.
+
+Two measures:
+
+- ``similarity``: two whole texts (a subject against a subject): 1 for equal texts.
+- ``word``: a query against a longer text (a search against an article title):
+  pg_trgm's ``word_similarity(query, text)``, 1 when the query's words appear as they are.
+"""
+
+import re
+from contextlib import contextmanager
+
+from odoo.fields import Domain
+from odoo.modules.db import FunctionStatus
+from odoo.tools import SQL
+
+MEASURES = ("similarity", "word")
+WORD = re.compile(r"\w+")
+# pg_trgm's settings behind `%` and `%>` (see trigram_threshold).
+THRESHOLD_SETTINGS = {"similarity": "pg_trgm.similarity_threshold", "word": "pg_trgm.word_similarity_threshold"}
+DEFAULT_THRESHOLDS = {"similarity": "0.3", "word": "0.6"}
+
+
+def _ilike_contains(haystack, needle):
+    """SQL: `haystack` contains `needle` (two SQL expressions), wildcards taken literally."""
+    return SQL(
+        r"%s ILIKE '%%' || regexp_replace(%s, '([\\%%_])', '\\\1', 'g') || '%%'",
+        haystack,
+        needle,
+    )
+
+
+def trigram_text_sql(registry, expression):
+    """`expression` as Odoo's trigram indexes hold it: through ``unaccent`` when Odoo builds
+    them with it (an immutable unaccent)."""
+    if registry.has_unaccent == FunctionStatus.INDEXABLE:
+        return registry.unaccent(expression)
+    return expression
+
+
+def similarity_sql(registry, left, right, measure="similarity"):
+    """SQL of the similarity (0–1, a float) of `left` and `right` (SQL expressions).
+
+    ``similarity``: pg_trgm's ``similarity()``; without the extension, 1 for equal texts,
+    the length ratio when one contains the other, else 0.
+    ``word`` (`left` is the query, `right` the text searched): pg_trgm's
+    ``word_similarity()``; without the extension, the share of the query's words that the
+    text contains (1 when it contains them all).
+    """
+    if registry.has_trigram:
+        left, right = trigram_text_sql(registry, left), trigram_text_sql(registry, right)
+        if measure == "word":
+            return SQL("word_similarity(%s, %s)::float8", left, right)
+        return SQL("similarity(%s, %s)::float8", left, right)
+    if measure == "word":
+        # The words are split in SQL so that `left` may be a column as well as a value.
+        return SQL(
+            """COALESCE((SELECT avg(CASE WHEN %(contains)s THEN 1.0 ELSE 0.0 END)::float8
+                           FROM regexp_split_to_table(lower(%(left)s), '\\W+') AS w(word)
+                          WHERE w.word <> ''), 0.0::float8)""",
+            contains=_ilike_contains(right, SQL("w.word")),
+            left=left,
+        )
+    return SQL(
+        """CASE WHEN %(left)s = %(right)s THEN 1.0::float8
+                 WHEN %(left_in_right)s OR %(right_in_left)s
+                 THEN LEAST(length(%(left)s), length(%(right)s))::float8
+                      / GREATEST(length(%(left)s), length(%(right)s), 1)
+                 ELSE 0.0::float8 END""",
+        left=left,
+        right=right,
+        left_in_right=_ilike_contains(right, left),
+        right_in_left=_ilike_contains(left, right),
+    )
+
+
+@contextmanager
+def trigram_threshold(env, threshold, measure="similarity"):
+    """Within this block, pg_trgm's ``%`` (``similarity``) or ``%>`` (``word``) means a
+    similarity of at least `threshold` (``SET LOCAL``, set back afterwards: the rest of
+    the transaction is not affected). Nothing to do without pg_trgm."""
+    if not env.registry.has_trigram:
+        yield
+        return
+    setting = THRESHOLD_SETTINGS[measure]
+    [(previous, _set)] = env.execute_query(
+        SQL(
+            "SELECT current_setting(%s, true), set_config(%s, %s, true)",
+            setting,
+            setting,
+            str(min(max(threshold, 0.0), 1.0)),
+        )
+    )
+    try:
+        yield
+    finally:
+        env.execute_query(SQL("SELECT set_config(%s, %s, true)", setting, previous or DEFAULT_THRESHOLDS[measure]))
+
+
+def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, measure="similarity", tiebreak=None):
+    """Records of `model` whose `column` (a stored, trigram-indexed char field holding
+    normalised text) resembles `text` (normalised the same way), the most similar first.
+
+    The current user's record rules apply (``model._search``). With pg_trgm the trigram
+    index narrows the rows (``%`` or ``%>``, the threshold set for this query only) and the
+    exact similarity decides; without it, see ``similarity_sql``.
+
+    :param tiebreak: SQL ordering equal scores (default: newest id first)
+    :return: list of (record, similarity) pairs, similarity 0–1
+    """
+    if not text:
+        return []
+    registry = model.env.registry
+    query = model._search(Domain(domain or Domain.TRUE) & Domain(column, "!=", False))
+    column_sql = SQL.identifier(query.table, column)
+    value = SQL("%s", text)
+    if measure == "word":
+        score = similarity_sql(registry, value, column_sql, measure)
+    else:
+        score = similarity_sql(registry, column_sql, value, measure)
+    if registry.has_trigram:
+        # The indexed column on the left of the operator lets PostgreSQL use its trigram
+        # index; the score is the exact test.
+        operator = SQL("%%>") if measure == "word" else SQL("%%")
+        query.add_where(
+            SQL(
+                "%s %s %s AND %s >= %s",
+                trigram_text_sql(registry, column_sql),
+                operator,
+                trigram_text_sql(registry, value),
+                score,
+                threshold,
+            )
+        )
+    else:
+        query.add_where(SQL("%s >= %s", score, threshold))
+    query.order = SQL("%s DESC, %s", score, tiebreak or SQL("%s DESC", SQL.identifier(query.table, "id")))
+    query.limit = limit
+    with trigram_threshold(model.env, threshold, measure):
+        rows = model.env.execute_query(query.select(SQL.identifier(query.table, "id"), score))
+    return [(model.browse(record_id), similarity) for record_id, similarity in rows]
+
+
+def query_words(text):
+    """The words of a search as typed, lower-cased, one space apart ("" when none)."""
+    return " ".join(WORD.findall((text or "").lower()))
