@@ -38,6 +38,7 @@
         "views/helpdesk_closure_code_views.xml",
         "views/helpdesk_priority_matrix_views.xml",
         "views/helpdesk_category_views.xml",
+        "views/helpdesk_article_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/helpdesk_sla_policy_views.xml",

@@ -7,6 +7,7 @@ from . import helpdesk_priority_matrix
 from . import helpdesk_category
 from . import helpdesk_category_field
 from . import helpdesk_team
+from . import helpdesk_article
 from . import helpdesk_ticket
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_sla_policy

@@ -16,6 +16,7 @@ from ..tools import similarity, ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from ..tools.text import description_hash, normalize_subject
+from .helpdesk_article import SUGGESTION_LIMIT as ARTICLE_SUGGESTION_LIMIT
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY
@@ -56,6 +57,8 @@ PRIORITY_FIELDS = {"priority", "impact", "urgency", "partner_id"}
 # the timer closed it unconfirmed, a system closure (e.g. monitoring recovery), a manager
 # with a written reason (helpdesk.ticket.close wizard).
 CLOSURE_ORIGINS = ("customer", "timer", "system", "manager")
+# The closure code that needs the knowledge article the ticket was solved with.
+KNOWLEDGE_CLOSURE_CODE = "knowledge_article"
 # Tickets per committed batch of a lifecycle timer; the SLA watcher's batches are larger
 # (a batch costs a fixed number of queries, whatever its size).
 TIMER_BATCH_SIZE = 200
@@ -128,7 +131,16 @@ ATTACHMENT_MAX_MB_DEFAULT = 10
 
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
-CHECKED_RELATIONS = ("team_id", "category_id", "type_id", "user_id", "partner_id", "stage_id", "closure_code_id")
+CHECKED_RELATIONS = (
+    "team_id",
+    "category_id",
+    "type_id",
+    "user_id",
+    "partner_id",
+    "stage_id",
+    "closure_code_id",
+    "article_id",
+)
 # Who may read the ERP documents a ticket links to (their models' access rights).
 SALE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
 INVOICE_READERS = "account.group_account_invoice,account.group_account_readonly"
@@ -319,6 +331,23 @@ class HelpdeskTicket(models.Model):
     reopen_count = fields.Integer(string="Reopened", copy=False, readonly=True)
     resolution_note = fields.Html(copy=False, help="What was done to solve the ticket; required to resolve it.")
     closure_code_id = fields.Many2one("helpdesk.closure.code", copy=False, tracking=True, index=True)
+    closure_code_key = fields.Char(related="closure_code_id.code", string="Closure Code Key")
+    # The knowledge article the ticket was solved with, or that was written from its
+    # resolution ("Create Article"); required with the closure code "Solved with Knowledge Article".
+    article_id = fields.Many2one(
+        "helpdesk.article",
+        string="Knowledge Article",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+        help="The knowledge article that solved this ticket, or that was written from its resolution.",
+    )
+    suggested_article_ids = fields.Many2many(
+        "helpdesk.article",
+        string="Suggested Articles",
+        compute="_compute_suggested_article_ids",
+        help="Published articles whose title resembles the subject, those of the ticket's category first.",
+    )
     closure_confirmation = fields.Boolean(related="team_id.closure_confirmation")
     customer_confirmation = fields.Selection(
         CONFIRMATIONS,
@@ -754,6 +783,31 @@ class HelpdeskTicket(models.Model):
             ticket.partner_email_normalized = email_normalize(ticket.partner_email or "") or False
 
     @api.depends_context("uid")
+    @api.depends("name", "category_id")
+    def _compute_suggested_article_ids(self):
+        # For the agent on the form: published articles they may read whose title resembles
+        # the subject (the ticket's category first), then the category's most viewed ones.
+        Article = self.env["helpdesk.article"]
+        limit = ARTICLE_SUGGESTION_LIMIT
+        for ticket in self:
+            if not ticket.name or ticket.is_closed:
+                ticket.suggested_article_ids = False
+                continue
+            found = Article.browse([article.id for article, _score in Article._find_articles(ticket.name, limit=limit)])
+            if ticket.category_id:
+                in_category = found.filtered(lambda a, c=ticket.category_id: c in a.category_ids)
+                found = in_category | found
+                if len(found) < limit:
+                    found |= Article.search(
+                        [
+                            ("state", "=", "published"),
+                            ("category_ids", "in", ticket.category_id.ids),
+                            ("id", "not in", found.ids),
+                        ],
+                        limit=limit - len(found),
+                    )
+            ticket.suggested_article_ids = found
+
     def _compute_duplicate_pair_ids(self):
         """The pairs not dismissed whose other ticket is open, among those the current user
         may read (helpdesk.ticket.duplicate's record rules: both tickets readable)."""
@@ -871,7 +925,7 @@ class HelpdeskTicket(models.Model):
         self._check_closed_lock(vals)
         if vals.get("stage_id"):
             self._check_closure_allowed(self.env["helpdesk.stage"].browse(vals["stage_id"]))
-        if {"stage_id", "resolution_note", "closure_code_id"}.intersection(vals):
+        if {"stage_id", "resolution_note", "closure_code_id", "article_id"}.intersection(vals):
             self._check_resolution_requirements(vals)
         now = fields.Datetime.now()
         if "priority" in vals and "priority_overridden" not in vals and not self.env.context.get("matrix_priority"):
@@ -901,6 +955,7 @@ class HelpdeskTicket(models.Model):
         priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
         kpi_before = self._kpi_snapshot(vals)
+        articles_before = self.article_id
 
         result = super().write(vals)
 
@@ -918,6 +973,7 @@ class HelpdeskTicket(models.Model):
             if entering:
                 entering._on_state_entered(new_state)
         self._kpi_stamp(kpi_before, now)
+        self._stamp_article_counts(vals, articles_before)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
@@ -926,6 +982,12 @@ class HelpdeskTicket(models.Model):
         if priority_before is not None or team_before is not None:
             self._retriage(priority_before, team_before)
         return result
+
+    def _stamp_article_counts(self, vals, articles_before):
+        """After a write that may resolve a ticket with a knowledge article or change its
+        article: the articles' “tickets solved” counters, before and after."""
+        if {"stage_id", "closure_code_id", "article_id"}.intersection(vals):
+            (self.article_id | articles_before)._stamp_ticket_solved_count()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -1033,6 +1095,10 @@ class HelpdeskTicket(models.Model):
                 missing.append(self._fields["resolution_note"].string)
             if not code:
                 missing.append(self._fields["closure_code_id"].string)
+            elif self.env["helpdesk.closure.code"].browse(int(code)).code == KNOWLEDGE_CLOSURE_CODE:
+                article = vals["article_id"] if "article_id" in vals else ticket.article_id
+                if not article:
+                    missing.append(self._fields["article_id"].string)
             if missing:
                 raise ValidationError(
                     self.env._(
@@ -1387,6 +1453,73 @@ class HelpdeskTicket(models.Model):
         """Open the ticket as the customer sees it in the portal."""
         self.ensure_one()
         return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
+
+    def action_create_article(self):
+        """A draft knowledge article from this resolved ticket: its subject as the title, its
+        resolution note as the body, its category and team; linked to the ticket."""
+        self.ensure_one()
+        if self.state not in RESOLUTION_STATES:
+            raise UserError(self.env._("Resolve the ticket first: the article is written from its resolution."))
+        if not html2plaintext(self.resolution_note or "").strip():
+            raise UserError(self.env._("The ticket has no resolution note to turn into an article."))
+        if self.article_id:
+            raise UserError(
+                self.env._("This ticket is already linked to the article “%(article)s”.", article=self.article_id.name)
+            )
+        article = self.env["helpdesk.article"].create(
+            {
+                "name": self.name,
+                "body": self.resolution_note,
+                "category_ids": [Command.set(self.category_id.ids)],
+                "team_ids": [Command.set(self.team_id.ids)],
+                "owner_id": self.env.user.id,
+            }
+        )
+        self.article_id = article
+        article.message_post_with_source(
+            "mail.message_origin_link",
+            render_values={"self": article, "origin": self},
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "helpdesk.article",
+            "res_id": article.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _action_reply_with_article(self, article):
+        """The reply composer of this ticket, prefilled with `article`: a link to its help
+        page, or its text when it is internal (the customer could not open it)."""
+        self.ensure_one()
+        self.check_access("write")
+        if not article or article.state != "published":
+            raise UserError(self.env._("Pick a published article to send."))
+        url = article.get_base_url() + article.help_url
+        if article.visibility == "internal":
+            # The customer cannot open an internal article: its text goes into the reply.
+            body = article.body or Markup()
+        else:
+            body = Markup('<p>%s</p><p><a href="%s">%s</a></p>') % (
+                self.env._("This article explains how to solve it:"),
+                url,
+                article.name,
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_composition_mode": "comment",
+                "default_subtype_xmlid": "mail.mt_comment",
+                "default_body": body,
+            },
+        }
 
     def action_find_duplicates(self):
         """Look again for this ticket's possible duplicates (as at creation, with the team's

@@ -47,3 +47,4 @@ from . import test_report_sla
 from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
+from . import test_knowledge_article
