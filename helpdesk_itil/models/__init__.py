@@ -8,6 +8,9 @@ from . import helpdesk_category
 from . import helpdesk_category_field
 from . import helpdesk_team
 from . import helpdesk_article
+from . import helpdesk_article_visit
+from . import helpdesk_knowledge_gap
+from . import helpdesk_improvement
 from . import helpdesk_ticket
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_sla_policy

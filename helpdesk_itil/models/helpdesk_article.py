@@ -11,8 +11,8 @@ VISIBILITIES = [("internal", "Internal"), ("portal", "Portal"), ("public", "Publ
 ARTICLE_STATES = [("draft", "Draft"), ("review", "In Review"), ("published", "Published"), ("archived", "Archived")]
 # States only an agent may give an article, and in which only an agent may change it.
 AGENT_STATES = ("published", "archived")
-# What a search needs to match: a word similarity of the query against the title.
-SEARCH_SIMILARITY = 0.5
+# What a search or a subject needs to match a title (tools.similarity, word measure).
+SEARCH_SIMILARITY = 0.45
 SUGGESTION_LIMIT = 5
 # Incremented in SQL (a view or a vote is not an edit: no write date, no tracking, no lock
 # held on the article while other visitors read it).
@@ -122,6 +122,8 @@ class HelpdeskArticle(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # Who may not write at all (portal, public) hears it first, not the state rules.
+        self.check_access("write")
         self._check_state_change(vals.get("state"))
         if not self._is_agent() and set(vals) - {"message_main_attachment_id"}:
             # Users draft: what an agent published stays as the agent published it.

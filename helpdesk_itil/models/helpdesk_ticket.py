@@ -346,6 +346,7 @@ class HelpdeskTicket(models.Model):
         "helpdesk.article",
         string="Suggested Articles",
         compute="_compute_suggested_article_ids",
+        groups="helpdesk_itil.group_helpdesk_user",
         help="Published articles whose title resembles the subject, those of the ticket's category first.",
     )
     closure_confirmation = fields.Boolean(related="team_id.closure_confirmation")
@@ -808,6 +809,7 @@ class HelpdeskTicket(models.Model):
                     )
             ticket.suggested_article_ids = found
 
+    @api.depends_context("uid")
     def _compute_duplicate_pair_ids(self):
         """The pairs not dismissed whose other ticket is open, among those the current user
         may read (helpdesk.ticket.duplicate's record rules: both tickets readable)."""
@@ -1520,6 +1522,13 @@ class HelpdeskTicket(models.Model):
                 "default_body": body,
             },
         }
+
+    def action_suggest_improvement(self):
+        """A new improvement suggestion raised from this ticket (a dialog)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_improvement_action_new")
+        action["context"] = {"default_ticket_id": self.id, "default_team_id": self.team_id.id}
+        return action
 
     def action_find_duplicates(self):
         """Look again for this ticket's possible duplicates (as at creation, with the team's

@@ -6,3 +6,4 @@ from . import helpdesk_ticket_backlog
 from . import helpdesk_ticket_activity
 from . import helpdesk_rating_analysis
 from . import helpdesk_uptime_analysis
+from . import helpdesk_knowledge_gap_category

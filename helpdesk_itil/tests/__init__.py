@@ -48,3 +48,6 @@ from . import test_report_desk
 from . import test_report_security
 from . import test_migration_reports
 from . import test_knowledge_article
+from . import test_knowledge_portal
+from . import test_improvement
+from . import test_knowledge_tour

@@ -102,6 +102,9 @@ class TestKnowledgeArticle(KnowledgeFixtures, HelpdeskCommon):
     def test_find_articles_typo_tolerant_and_visible_only(self):
         found = self.Article._find_articles("how to reset vpn pasword")
         self.assertEqual(found[0][0], self.article_public)
+        # A subject longer than the title finds it too (word similarity both ways).
+        found = self.Article._find_articles("Re: cannot reset my VPN pasword since this morning")
+        self.assertEqual(found[0][0], self.article_public)
         # Drafts are never found; the visitor's rules decide the rest.
         for user, expected in (
             (self.portal_kb, {self.article_public, self.article_portal}),

@@ -10,8 +10,9 @@ what the trigram search puts first the fallback puts first too.
 Two measures:
 
 - ``similarity``: two whole texts (a subject against a subject): 1 for equal texts.
-- ``word``: a query against a longer text (a search against an article title):
-  pg_trgm's ``word_similarity(query, text)``, 1 when the query's words appear as they are.
+- ``word``: a search or a subject against an article title, either possibly the longer:
+  the greater of pg_trgm's ``word_similarity()`` both ways, 1 when the words of one appear
+  as they are in the other.
 """
 
 import re
@@ -37,6 +38,18 @@ def _ilike_contains(haystack, needle):
     )
 
 
+def _word_share(words, text):
+    """SQL: the share (0–1) of the words of `words` that `text` contains (split in SQL so
+    that either may be a column or a value)."""
+    return SQL(
+        """COALESCE((SELECT avg(CASE WHEN %(contains)s THEN 1.0 ELSE 0.0 END)::float8
+                       FROM regexp_split_to_table(lower(%(words)s), '\\W+') AS w(word)
+                      WHERE w.word <> ''), 0.0::float8)""",
+        contains=_ilike_contains(text, SQL("w.word")),
+        words=words,
+    )
+
+
 def trigram_text_sql(registry, expression):
     """`expression` as Odoo's trigram indexes hold it: through ``unaccent`` when Odoo builds
     them with it (an immutable unaccent)."""
@@ -50,24 +63,17 @@ def similarity_sql(registry, left, right, measure="similarity"):
 
     ``similarity``: pg_trgm's ``similarity()``; without the extension, 1 for equal texts,
     the length ratio when one contains the other, else 0.
-    ``word`` (`left` is the query, `right` the text searched): pg_trgm's
-    ``word_similarity()``; without the extension, the share of the query's words that the
-    text contains (1 when it contains them all).
+    ``word``: the greater of pg_trgm's ``word_similarity()`` both ways; without the
+    extension, the greater of the shares of each text's words that the other contains (1
+    when one contains all the words of the other).
     """
     if registry.has_trigram:
         left, right = trigram_text_sql(registry, left), trigram_text_sql(registry, right)
         if measure == "word":
-            return SQL("word_similarity(%s, %s)::float8", left, right)
+            return SQL("GREATEST(word_similarity(%s, %s), word_similarity(%s, %s))::float8", left, right, right, left)
         return SQL("similarity(%s, %s)::float8", left, right)
     if measure == "word":
-        # The words are split in SQL so that `left` may be a column as well as a value.
-        return SQL(
-            """COALESCE((SELECT avg(CASE WHEN %(contains)s THEN 1.0 ELSE 0.0 END)::float8
-                           FROM regexp_split_to_table(lower(%(left)s), '\\W+') AS w(word)
-                          WHERE w.word <> ''), 0.0::float8)""",
-            contains=_ilike_contains(right, SQL("w.word")),
-            left=left,
-        )
+        return SQL("GREATEST(%s, %s)", _word_share(left, right), _word_share(right, left))
     return SQL(
         """CASE WHEN %(left)s = %(right)s THEN 1.0::float8
                  WHEN %(left_in_right)s OR %(right_in_left)s
@@ -128,17 +134,14 @@ def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, meas
     if registry.has_trigram:
         # The indexed column on the left of the operator lets PostgreSQL use its trigram
         # index; the score is the exact test.
-        operator = SQL("%%>") if measure == "word" else SQL("%%")
-        query.add_where(
-            SQL(
-                "%s %s %s AND %s >= %s",
-                trigram_text_sql(registry, column_sql),
-                operator,
-                trigram_text_sql(registry, value),
-                score,
-                threshold,
-            )
-        )
+        indexed, typed = trigram_text_sql(registry, column_sql), trigram_text_sql(registry, value)
+        if measure == "word":
+            # Either way round: a short search inside a long title, or a title inside a
+            # long subject.
+            match = SQL("(%s %%> %s OR %s <%% %s)", indexed, typed, indexed, typed)
+        else:
+            match = SQL("%s %% %s", indexed, typed)
+        query.add_where(SQL("%s AND %s >= %s", match, score, threshold))
     else:
         query.add_where(SQL("%s >= %s", score, threshold))
     query.order = SQL("%s DESC, %s", score, tiebreak or SQL("%s DESC", SQL.identifier(query.table, "id")))
