@@ -121,9 +121,10 @@ def main():
     from odoo.modules.registry import Registry
     from odoo.tools import SQL, config
 
-    from odoo.addons.helpdesk_itil.tools.similarity import query_words, trigram_threshold
-
     config.parse_config([*args.odoo_args, "--log-level=warn"])
+    from odoo.addons.helpdesk_itil.models.helpdesk_article import SEARCH_SIMILARITY, SUGGESTION_LIMIT
+    from odoo.addons.helpdesk_itil.tools.similarity import query_words, similar_query, trigram_threshold
+
     dbname = config["db_name"]
     if isinstance(dbname, list):
         dbname = dbname[0] if dbname else None
@@ -157,26 +158,18 @@ def main():
                 times.append(time.perf_counter() - begin)
             results[label] = (summary(times), found / args.samples)
         Article = env["helpdesk.article"].with_user(public)
-        typed = query_words("reset vpn pasword")
-        query = Article._search([("state", "=", "published"), ("title_normalized", "!=", False)])
-        with trigram_threshold(env, 0.5, "word"):
-            plan = "\n".join(
-                row[0]
-                for row in env.execute_query(
-                    SQL(
-                        "EXPLAIN (ANALYZE, COSTS OFF) %s",
-                        SQL(
-                            "SELECT id FROM helpdesk_article WHERE title_normalized %%> %s"
-                            " AND word_similarity(%s, title_normalized) >= 0.5 AND %s"
-                            " ORDER BY word_similarity(%s, title_normalized) DESC, view_count DESC LIMIT 5",
-                            typed,
-                            typed,
-                            query.where_clause,
-                            typed,
-                        ),
-                    )
-                )
-            )
+        typed = query_words("Cannot reset my VPN pasword")
+        query = similar_query(
+            Article,
+            "title_normalized",
+            typed,
+            domain=[("state", "=", "published")],
+            limit=SUGGESTION_LIMIT,
+            threshold=SEARCH_SIMILARITY,
+            measure="word",
+        )
+        with trigram_threshold(env, SEARCH_SIMILARITY, "word"):
+            plan = "\n".join(row[0] for row in env.execute_query(SQL("EXPLAIN (ANALYZE, COSTS OFF) %s", query)))
         print(f"database: {dbname}, {args.articles:,} articles inserted (80 % published, 1/3 public); seed {args.seed}")
         for label, (times, mean_found) in results.items():
             print(

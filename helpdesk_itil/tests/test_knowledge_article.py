@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
+from odoo.tools import SQL
 
 from .common import HelpdeskCommon
 from .common_knowledge import KnowledgeFixtures
@@ -113,6 +114,14 @@ class TestKnowledgeArticle(KnowledgeFixtures, HelpdeskCommon):
         ):
             articles = {a for a, _s in self.Article.with_user(user)._find_articles("vpn", limit=10)}
             self.assertEqual(articles, expected, user.login)
+        # The thresholds hold for the query only.
+        settings = SQL(
+            "SELECT current_setting('pg_trgm.similarity_threshold', true),"
+            " current_setting('pg_trgm.word_similarity_threshold', true)"
+        )
+        before = self.env.execute_query(settings)
+        self.Article._find_articles("vpn")
+        self.assertEqual(self.env.execute_query(settings), before)
         self.assertFalse(self.Article._find_articles("   "))
         self.assertFalse(self.Article._find_articles("photocopier toner"))
         # At most `limit` (5 by default).

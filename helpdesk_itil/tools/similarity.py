@@ -27,6 +27,9 @@ WORD = re.compile(r"\w+")
 # pg_trgm's settings behind `%` and `%>` (see trigram_threshold).
 THRESHOLD_SETTINGS = {"similarity": "pg_trgm.similarity_threshold", "word": "pg_trgm.word_similarity_threshold"}
 DEFAULT_THRESHOLDS = {"similarity": "0.3", "word": "0.6"}
+# With the word measure, the least trigram similarity for the index to propose a title
+# that a long subject contains (see find_similar).
+WORD_PREFILTER_SIMILARITY = 0.3
 
 
 def _ilike_contains(haystack, needle):
@@ -90,24 +93,27 @@ def similarity_sql(registry, left, right, measure="similarity"):
 @contextmanager
 def trigram_threshold(env, threshold, measure="similarity"):
     """Within this block, pg_trgm's ``%`` (``similarity``) or ``%>`` (``word``) means a
-    similarity of at least `threshold` (``SET LOCAL``, set back afterwards: the rest of
-    the transaction is not affected). Nothing to do without pg_trgm."""
+    similarity of at least `threshold`; with ``word``, ``%`` means at least the lower of
+    `threshold` and WORD_PREFILTER_SIMILARITY (``SET LOCAL``, set back afterwards: the
+    rest of the transaction is not affected). Nothing to do without pg_trgm."""
     if not env.registry.has_trigram:
         yield
         return
-    setting = THRESHOLD_SETTINGS[measure]
-    [(previous, _set)] = env.execute_query(
-        SQL(
-            "SELECT current_setting(%s, true), set_config(%s, %s, true)",
-            setting,
-            setting,
-            str(min(max(threshold, 0.0), 1.0)),
+    threshold = min(max(threshold, 0.0), 1.0)
+    values = {THRESHOLD_SETTINGS[measure]: threshold}
+    if measure == "word":
+        values[THRESHOLD_SETTINGS["similarity"]] = min(threshold, WORD_PREFILTER_SIMILARITY)
+    previous = {}
+    for setting, value in values.items():
+        [(previous[setting], _set)] = env.execute_query(
+            SQL("SELECT current_setting(%s, true), set_config(%s, %s, true)", setting, setting, str(value))
         )
-    )
     try:
         yield
     finally:
-        env.execute_query(SQL("SELECT set_config(%s, %s, true)", setting, previous or DEFAULT_THRESHOLDS[measure]))
+        for setting, value in previous.items():
+            default = DEFAULT_THRESHOLDS["word" if setting == THRESHOLD_SETTINGS["word"] else "similarity"]
+            env.execute_query(SQL("SELECT set_config(%s, %s, true)", setting, value or default))
 
 
 def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, measure="similarity", tiebreak=None):
@@ -123,6 +129,15 @@ def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, meas
     """
     if not text:
         return []
+    query = similar_query(model, column, text, domain, limit, threshold, measure, tiebreak)
+    with trigram_threshold(model.env, threshold, measure):
+        rows = model.env.execute_query(query)
+    return [(model.browse(record_id), similarity) for record_id, similarity in rows]
+
+
+def similar_query(model, column, text, domain=None, limit=10, threshold=0.3, measure="similarity", tiebreak=None):
+    """The SQL of ``find_similar`` (id, similarity), for benchmarks' query plans; run it
+    inside ``trigram_threshold``."""
     registry = model.env.registry
     query = model._search(Domain(domain or Domain.TRUE) & Domain(column, "!=", False))
     column_sql = SQL.identifier(query.table, column)
@@ -136,9 +151,12 @@ def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, meas
         # index; the score is the exact test.
         indexed, typed = trigram_text_sql(registry, column_sql), trigram_text_sql(registry, value)
         if measure == "word":
-            # Either way round: a short search inside a long title, or a title inside a
-            # long subject.
-            match = SQL("(%s %%> %s OR %s <%% %s)", indexed, typed, indexed, typed)
+            # Either way round: a short search inside a long title (`%>`), or a title
+            # inside a long subject. pg_trgm's index cannot find the latter by word
+            # similarity (`<%` needs the column on the right): the index finds the
+            # candidates by plain similarity (`%`, at least WORD_PREFILTER_SIMILARITY),
+            # the score decides.
+            match = SQL("(%s %%> %s OR %s %% %s)", indexed, typed, indexed, typed)
         else:
             match = SQL("%s %% %s", indexed, typed)
         query.add_where(SQL("%s AND %s >= %s", match, score, threshold))
@@ -146,9 +164,7 @@ def find_similar(model, column, text, domain=None, limit=10, threshold=0.3, meas
         query.add_where(SQL("%s >= %s", score, threshold))
     query.order = SQL("%s DESC, %s", score, tiebreak or SQL("%s DESC", SQL.identifier(query.table, "id")))
     query.limit = limit
-    with trigram_threshold(model.env, threshold, measure):
-        rows = model.env.execute_query(query.select(SQL.identifier(query.table, "id"), score))
-    return [(model.browse(record_id), similarity) for record_id, similarity in rows]
+    return query.select(SQL.identifier(query.table, "id"), score)
 
 
 def query_words(text):
