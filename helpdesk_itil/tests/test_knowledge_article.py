@@ -162,6 +162,15 @@ class TestKnowledgeArticle(KnowledgeFixtures, HelpdeskCommon):
     # Counters and review reminders
     # ------------------------------------------------------------
 
+    def test_summary_is_plain_text(self):
+        article = self.Article.create(
+            {"name": "Steps", "body": "<p>Open <b>tray</b> 2.</p><ol><li>Pull</li><li>Push</li></ol>"}
+        )
+        self.assertEqual(article.summary, "Open tray 2. Pull Push")
+        article.body = "<p>%s</p>" % ("word " * 60)
+        self.assertEqual(len(article.summary), 201)
+        self.assertTrue(article.summary.endswith("…"))
+
     def test_counters(self):
         article = self.article_public
         article._increment("view_count")
