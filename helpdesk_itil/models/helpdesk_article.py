@@ -1,10 +1,10 @@
+import html
 import re
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
-from odoo.tools.mail import html_to_inner_content
 
 from ..tools import similarity
 
@@ -91,8 +91,9 @@ class HelpdeskArticle(models.Model):
     def _compute_summary(self):
         for article in self:
             # Plain words, without the *bold* and [links] of html2plaintext.
-            body = re.sub(r"(</(?:p|li|div|h\d)>|<br\s*/?>)", r"\1 ", article.body or "")
-            text = re.sub(r"\s+", " ", html_to_inner_content(body)).strip()
+            text = html.unescape(re.sub(r"<[^>]*>", " ", str(article.body or "")))
+            text = re.sub(r"\s+", " ", text).strip()
+            text = re.sub(r" ([.,;:!?])", r"\1", text)
             article.summary = text[:200] + ("…" if len(text) > 200 else "")
 
     @api.depends("state")
