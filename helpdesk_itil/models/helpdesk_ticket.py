@@ -340,6 +340,9 @@ class HelpdeskTicket(models.Model):
         copy=False,
         tracking=True,
         index="btree_not_null",
+        # Not for portal users: reading a many2one gives its title in sudo, and an
+        # internal article's title must not reach them.
+        groups="helpdesk_itil.group_helpdesk_user",
         help="The knowledge article that solved this ticket, or that was written from its resolution.",
     )
     suggested_article_ids = fields.Many2many(
@@ -957,7 +960,7 @@ class HelpdeskTicket(models.Model):
         priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
         kpi_before = self._kpi_snapshot(vals)
-        articles_before = self.article_id
+        articles_before = self.sudo().article_id
 
         result = super().write(vals)
 
@@ -989,7 +992,7 @@ class HelpdeskTicket(models.Model):
         """After a write that may resolve a ticket with a knowledge article or change its
         article: the articles' “tickets solved” counters, before and after."""
         if {"stage_id", "closure_code_id", "article_id"}.intersection(vals):
-            (self.article_id | articles_before)._stamp_ticket_solved_count()
+            (self.sudo().article_id | articles_before)._stamp_ticket_solved_count()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -1098,7 +1101,7 @@ class HelpdeskTicket(models.Model):
             if not code:
                 missing.append(self._fields["closure_code_id"].string)
             elif self.env["helpdesk.closure.code"].browse(int(code)).code == KNOWLEDGE_CLOSURE_CODE:
-                article = vals["article_id"] if "article_id" in vals else ticket.article_id
+                article = vals["article_id"] if "article_id" in vals else ticket.sudo().article_id
                 if not article:
                     missing.append(self._fields["article_id"].string)
             if missing:

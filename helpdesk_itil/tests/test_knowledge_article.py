@@ -249,6 +249,16 @@ class TestKnowledgeArticle(KnowledgeFixtures, HelpdeskCommon):
         with self.assertRaisesRegex(ValidationError, "does not exist"):
             other.write({"article_id": 999999})
 
+    def test_portal_customer_does_not_learn_the_article_of_their_ticket(self):
+        """Reading a many2one gives its title in sudo: the ticket's article is not a portal field."""
+        ticket = self.create_ticket(partner_id=self.portal_user.partner_id.id, article_id=self.article_internal.id)
+        ticket = ticket.with_user(self.portal_user)
+        self.assertTrue(ticket.read(["name"]))
+        with self.assertRaises(AccessError):
+            ticket.read(["article_id"])
+        self.assertNotIn("article_id", ticket.fields_get())
+        self.assertNotIn("article_id", ticket.read()[0])
+
     def test_agent_suggestions_and_reply(self):
         ticket = self.create_ticket(name="VPN password expired", category_id=self.category_network.id)
         suggested = ticket.with_user(self.user_a).suggested_article_ids
