@@ -22,7 +22,6 @@ from odoo.fields import Domain
 from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL
 
-MEASURES = ("similarity", "word")
 WORD = re.compile(r"\w+")
 # pg_trgm's settings behind `%` and `%>` (see trigram_threshold).
 THRESHOLD_SETTINGS = {"similarity": "pg_trgm.similarity_threshold", "word": "pg_trgm.word_similarity_threshold"}
