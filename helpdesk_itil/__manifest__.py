@@ -39,6 +39,9 @@
         "views/helpdesk_closure_code_views.xml",
         "views/helpdesk_priority_matrix_views.xml",
         "views/helpdesk_category_views.xml",
+        "views/helpdesk_article_views.xml",
+        "views/helpdesk_article_visit_views.xml",
+        "views/helpdesk_improvement_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/helpdesk_sla_policy_views.xml",
@@ -60,6 +63,7 @@
         "views/helpdesk_ticket_form_templates.xml",
         "views/rating_rating_views.xml",
         "views/helpdesk_portal_templates.xml",
+        "views/helpdesk_knowledge_templates.xml",
         "views/helpdesk_alert_source_views.xml",
         "views/helpdesk_alert_rejection_views.xml",
         "views/helpdesk_mail_rejection_views.xml",
@@ -95,6 +99,7 @@
         "demo/helpdesk_category_field_demo.xml",
         "demo/helpdesk_tag_demo.xml",
         "demo/helpdesk_ticket_demo.xml",
+        "demo/helpdesk_article_demo.xml",
         "demo/mail_message_demo.xml",
         "demo/rating_rating_demo.xml",
         "demo/helpdesk_escalation_rule_demo.xml",
@@ -115,6 +120,9 @@
         ],
         "web.assets_backend_lazy": [
             "helpdesk_itil/static/src/views/report/**/*",
+        ],
+        "web.assets_frontend": [
+            "helpdesk_itil/static/src/js/article_suggestions.js",
         ],
         "web.assets_tests": [
             "helpdesk_itil/static/tests/tours/**/*",

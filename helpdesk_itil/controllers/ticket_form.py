@@ -21,6 +21,8 @@ from odoo.http import request
 from odoo.tools import html2plaintext, plaintext2html
 from odoo.tools.mail import email_normalize, formataddr
 
+from .knowledge import visitor_key
+
 SUBJECT_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 128
 ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
@@ -163,6 +165,8 @@ class HelpdeskTicketForm(http.Controller):
                 except (ValidationError, UserError) as exc:
                     errors["general"] = exc.args[0]
                 else:
+                    # Articles this visitor opened from the suggestions did not deflect it.
+                    request.env["helpdesk.article.visit"].sudo()._on_ticket_submitted(ticket, visitor_key())
                     request.session[SESSION_KEY] = {
                         "ticket_id": ticket.id,
                         "form_url": form_url,

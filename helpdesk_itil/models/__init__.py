@@ -7,6 +7,10 @@ from . import helpdesk_priority_matrix
 from . import helpdesk_category
 from . import helpdesk_category_field
 from . import helpdesk_team
+from . import helpdesk_article
+from . import helpdesk_article_visit
+from . import helpdesk_knowledge_gap
+from . import helpdesk_improvement
 from . import helpdesk_ticket
 from . import helpdesk_macro
 from . import helpdesk_ticket_duplicate

@@ -1,7 +1,6 @@
 import logging
 import math
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2.errors
@@ -10,16 +9,16 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.modules.db import FunctionStatus
 from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintext2html
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 from odoo.tools.misc import format_datetime
 
-from ..tools import ticket_metrics
+from ..tools import similarity, ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from ..tools.placeholders import render_placeholders
 from ..tools.text import description_hash, normalize_subject
+from .helpdesk_article import SUGGESTION_LIMIT as ARTICLE_SUGGESTION_LIMIT
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY
@@ -60,6 +59,8 @@ PRIORITY_FIELDS = {"priority", "impact", "urgency", "partner_id"}
 # the timer closed it unconfirmed, a system closure (e.g. monitoring recovery), a manager
 # with a written reason (helpdesk.ticket.close wizard).
 CLOSURE_ORIGINS = ("customer", "timer", "system", "manager")
+# The closure code that needs the knowledge article the ticket was solved with.
+KNOWLEDGE_CLOSURE_CODE = "knowledge_article"
 # Tickets per committed batch of a lifecycle timer; the SLA watcher's batches are larger
 # (a batch costs a fixed number of queries, whatever its size).
 TIMER_BATCH_SIZE = 200
@@ -138,7 +139,16 @@ ATTACHMENT_MAX_MB_DEFAULT = 10
 
 # Many2one fields checked explicitly so that API and form callers get a ValidationError
 # naming the field rather than a foreign-key error from the database.
-CHECKED_RELATIONS = ("team_id", "category_id", "type_id", "user_id", "partner_id", "stage_id", "closure_code_id")
+CHECKED_RELATIONS = (
+    "team_id",
+    "category_id",
+    "type_id",
+    "user_id",
+    "partner_id",
+    "stage_id",
+    "closure_code_id",
+    "article_id",
+)
 # Who may read the ERP documents a ticket links to (their models' access rights).
 SALE_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
 INVOICE_READERS = "account.group_account_invoice,account.group_account_readonly"
@@ -362,6 +372,27 @@ class HelpdeskTicket(models.Model):
     reopen_count = fields.Integer(string="Reopened", copy=False, readonly=True)
     resolution_note = fields.Html(copy=False, help="What was done to solve the ticket; required to resolve it.")
     closure_code_id = fields.Many2one("helpdesk.closure.code", copy=False, tracking=True, index=True)
+    closure_code_key = fields.Char(related="closure_code_id.code", string="Closure Code Key")
+    # The knowledge article the ticket was solved with, or that was written from its
+    # resolution ("Create Article"); required with the closure code "Solved with Knowledge Article".
+    article_id = fields.Many2one(
+        "helpdesk.article",
+        string="Knowledge Article",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+        # Not for portal users: reading a many2one gives its title in sudo, and an
+        # internal article's title must not reach them.
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="The knowledge article that solved this ticket, or that was written from its resolution.",
+    )
+    suggested_article_ids = fields.Many2many(
+        "helpdesk.article",
+        string="Suggested Articles",
+        compute="_compute_suggested_article_ids",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Published articles whose title resembles the subject, those of the ticket's category first.",
+    )
     closure_confirmation = fields.Boolean(related="team_id.closure_confirmation")
     customer_confirmation = fields.Selection(
         CONFIRMATIONS,
@@ -836,6 +867,32 @@ class HelpdeskTicket(models.Model):
             ticket.partner_email_normalized = email_normalize(ticket.partner_email or "") or False
 
     @api.depends_context("uid")
+    @api.depends("name", "category_id")
+    def _compute_suggested_article_ids(self):
+        # For the agent on the form: published articles they may read whose title resembles
+        # the subject (the ticket's category first), then the category's most viewed ones.
+        Article = self.env["helpdesk.article"]
+        limit = ARTICLE_SUGGESTION_LIMIT
+        for ticket in self:
+            if not ticket.name or ticket.is_closed:
+                ticket.suggested_article_ids = False
+                continue
+            found = Article.browse([article.id for article, _score in Article._find_articles(ticket.name, limit=limit)])
+            if ticket.category_id:
+                in_category = found.filtered(lambda a, c=ticket.category_id: c in a.category_ids)
+                found = in_category | found
+                if len(found) < limit:
+                    found |= Article.search(
+                        [
+                            ("state", "=", "published"),
+                            ("category_ids", "in", ticket.category_id.ids),
+                            ("id", "not in", found.ids),
+                        ],
+                        limit=limit - len(found),
+                    )
+            ticket.suggested_article_ids = found
+
+    @api.depends_context("uid")
     def _compute_duplicate_pair_ids(self):
         """The pairs not dismissed whose other ticket is open, among those the current user
         may read (helpdesk.ticket.duplicate's record rules: both tickets readable)."""
@@ -996,7 +1053,7 @@ class HelpdeskTicket(models.Model):
         self._check_closed_lock(vals)
         if vals.get("stage_id"):
             self._check_closure_allowed(self.env["helpdesk.stage"].browse(vals["stage_id"]))
-        if {"stage_id", "resolution_note", "closure_code_id"}.intersection(vals):
+        if {"stage_id", "resolution_note", "closure_code_id", "article_id"}.intersection(vals):
             self._check_resolution_requirements(vals)
         now = fields.Datetime.now()
         if "priority" in vals and "priority_overridden" not in vals and not self.env.context.get("matrix_priority"):
@@ -1027,6 +1084,7 @@ class HelpdeskTicket(models.Model):
         priority_before = {t.id: t.priority for t in self} if PRIORITY_FIELDS.intersection(vals) else None
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
         kpi_before = self._kpi_snapshot(vals)
+        articles_before = self.sudo().article_id
 
         result = super().write(vals)
 
@@ -1045,6 +1103,7 @@ class HelpdeskTicket(models.Model):
                 entering._on_state_entered(new_state)
         self._kpi_stamp(kpi_before, now)
         self.env["helpdesk.ticket.category.suggestion"]._on_ticket_write(self, vals)
+        self._stamp_article_counts(vals, articles_before)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
         self._sync_sla_after_write(vals, reopened, now)
@@ -1058,6 +1117,12 @@ class HelpdeskTicket(models.Model):
         if {"impact", "urgency"}.intersection(vals) and not self.env.user.share and not self.env.su:
             return dict(vals, priority_from_customer=vals.get("priority_from_customer", False))
         return vals
+
+    def _stamp_article_counts(self, vals, articles_before):
+        """After a write that may resolve a ticket with a knowledge article or change its
+        article: the articles' “tickets solved” counters, before and after."""
+        if {"stage_id", "closure_code_id", "article_id"}.intersection(vals):
+            (self.sudo().article_id | articles_before)._stamp_ticket_solved_count()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -1165,6 +1230,10 @@ class HelpdeskTicket(models.Model):
                 missing.append(self._fields["resolution_note"].string)
             if not code:
                 missing.append(self._fields["closure_code_id"].string)
+            elif self.env["helpdesk.closure.code"].browse(int(code)).code == KNOWLEDGE_CLOSURE_CODE:
+                article = vals["article_id"] if "article_id" in vals else ticket.sudo().article_id
+                if not article:
+                    missing.append(self._fields["article_id"].string)
             if missing:
                 raise ValidationError(
                     self.env._(
@@ -1597,6 +1666,80 @@ class HelpdeskTicket(models.Model):
         """Open the ticket as the customer sees it in the portal."""
         self.ensure_one()
         return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
+
+    def action_create_article(self):
+        """A draft knowledge article from this resolved ticket: its subject as the title, its
+        resolution note as the body, its category and team; linked to the ticket."""
+        self.ensure_one()
+        if self.state not in RESOLUTION_STATES:
+            raise UserError(self.env._("Resolve the ticket first: the article is written from its resolution."))
+        if not html2plaintext(self.resolution_note or "").strip():
+            raise UserError(self.env._("The ticket has no resolution note to turn into an article."))
+        if self.article_id:
+            raise UserError(
+                self.env._("This ticket is already linked to the article “%(article)s”.", article=self.article_id.name)
+            )
+        article = self.env["helpdesk.article"].create(
+            {
+                "name": self.name,
+                "body": self.resolution_note,
+                "category_ids": [Command.set(self.category_id.ids)],
+                "team_ids": [Command.set(self.team_id.ids)],
+                "owner_id": self.env.user.id,
+            }
+        )
+        self.article_id = article
+        article.message_post_with_source(
+            "mail.message_origin_link",
+            render_values={"self": article, "origin": self},
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "helpdesk.article",
+            "res_id": article.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def _action_reply_with_article(self, article):
+        """The reply composer of this ticket, prefilled with `article`: a link to its help
+        page, or its text when it is internal (the customer could not open it)."""
+        self.ensure_one()
+        self.check_access("write")
+        if not article or article.state != "published":
+            raise UserError(self.env._("Pick a published article to send."))
+        url = article.get_base_url() + article.help_url
+        if article.visibility == "internal":
+            # The customer cannot open an internal article: its text goes into the reply.
+            body = article.body or Markup()
+        else:
+            body = Markup('<p>%s</p><p><a href="%s">%s</a></p>') % (
+                self.env._("This article explains how to solve it:"),
+                url,
+                article.name,
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_composition_mode": "comment",
+                "default_subtype_xmlid": "mail.mt_comment",
+                "default_body": body,
+            },
+        }
+
+    def action_suggest_improvement(self):
+        """A new improvement suggestion raised from this ticket (a dialog)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_improvement_action_new")
+        action["context"] = {"default_ticket_id": self.id, "default_team_id": self.team_id.id}
+        return action
 
     def action_find_duplicates(self):
         """Look again for this ticket's possible duplicates (as at creation, with the team's
@@ -2397,73 +2540,24 @@ class HelpdeskTicket(models.Model):
             the table
         :return: list of (ticket, similarity) pairs, similarity 0–1 (1: the same normalised subject)
         """
-        normalized = normalize_subject(subject)
-        if not normalized:
-            return []
-        query = self._search(Domain(domain or Domain.TRUE) & Domain("subject_normalized", "!=", False))
-        column = SQL.identifier(query.table, "subject_normalized")
-        similarity = self._similarity_sql(column, SQL("%s", normalized))
-        if self.env.registry.has_trigram and indexed:
-            # `%` lets PostgreSQL use the trigram index; similarity() is the exact test.
-            query.add_where(
-                SQL(
-                    "%s %% %s AND %s >= %s",
-                    self._trigram_text_sql(column),
-                    self._trigram_text_sql(SQL("%s", normalized)),
-                    similarity,
-                    threshold,
-                )
-            )
-        else:
-            query.add_where(SQL("%s >= %s", similarity, threshold))
-        query.order = SQL("%s DESC, %s DESC", similarity, SQL.identifier(query.table, "id"))
-        query.limit = limit
-        with self._trigram_threshold(threshold):
-            rows = self.env.execute_query(query.select(SQL.identifier(query.table, "id"), similarity))
-        return [(self.browse(ticket_id), score) for ticket_id, score in rows]
+        return similarity.find_similar(
+            self,
+            "subject_normalized",
+            normalize_subject(subject),
+            domain=domain,
+            limit=limit,
+            threshold=threshold,
+            indexed=indexed,
+        )
 
     @api.model
     def _similarity_sql(self, left, right):
-        """SQL of the similarity (0–1, a float) of two normalised subjects, `left` and
-        `right` (SQL expressions): pg_trgm's ``similarity()``; without the extension, 1 for
-        equal subjects, the length ratio when one contains the other (``ilike``), else 0."""
-        if self.env.registry.has_trigram:
-            return SQL("similarity(%s, %s)::float8", self._trigram_text_sql(left), self._trigram_text_sql(right))
-        return SQL(
-            r"""CASE WHEN %(left)s = %(right)s THEN 1.0::float8
-                     WHEN %(left)s ILIKE '%%' || regexp_replace(%(right)s, '([\\%%_])', '\\\1', 'g') || '%%'
-                       OR %(right)s ILIKE '%%' || regexp_replace(%(left)s, '([\\%%_])', '\\\1', 'g') || '%%'
-                     THEN LEAST(length(%(left)s), length(%(right)s))::float8
-                          / GREATEST(length(%(left)s), length(%(right)s), 1)
-                     ELSE 0.0::float8 END""",
-            left=left,
-            right=right,
-        )
+        """SQL of the similarity (0–1) of two normalised subjects (``tools.similarity``)."""
+        return similarity.similarity_sql(self.env.registry, left, right)
 
-    @api.model
-    def _trigram_text_sql(self, expression):
-        """`expression` as the trigram index on ``subject_normalized`` holds it: through
-        ``unaccent`` when Odoo builds its trigram indexes with it (an immutable unaccent)."""
-        if self.env.registry.has_unaccent == FunctionStatus.INDEXABLE:
-            return self.env.registry.unaccent(expression)
-        return expression
-
-    @contextmanager
     def _trigram_threshold(self, threshold):
-        """Within this block, pg_trgm's ``%`` means a similarity of at least `threshold`
-        (``SET LOCAL``, set back afterwards: the rest of the transaction is not affected)."""
-        if not self.env.registry.has_trigram:
-            yield
-            return
-        [(previous, _set)] = self.env.execute_query(
-            SQL(
-                "SELECT current_setting('pg_trgm.similarity_threshold', true),"
-                " set_config('pg_trgm.similarity_threshold', %s, true)",
-                str(min(max(threshold, 0.0), 1.0)),
-            )
-        )
-        yield
-        self.env.execute_query(SQL("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", previous or "0.3"))
+        """Within this block, pg_trgm's ``%`` means a similarity of at least `threshold`."""
+        return similarity.trigram_threshold(self.env, threshold)
 
     # ------------------------------------------------------------------
     # Business time and escalation

@@ -7,3 +7,4 @@ from . import helpdesk_ticket_activity
 from . import helpdesk_rating_analysis
 from . import helpdesk_uptime_analysis
 from . import helpdesk_service_report
+from . import helpdesk_knowledge_gap_category

@@ -64,3 +64,7 @@ from . import test_migration_links
 from . import test_ticket_merge
 from . import test_ticket_merge_sla
 from . import test_ticket_merge_http
+from . import test_knowledge_article
+from . import test_knowledge_portal
+from . import test_improvement
+from . import test_knowledge_tour
