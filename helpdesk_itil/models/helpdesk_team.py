@@ -398,7 +398,7 @@ class HelpdeskTeam(models.Model):
         )
         # The planner prices the backlog query's calendar days far above what they cost and
         # would JIT-compile it (200 ms, more than the query itself): not for this request.
-        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        self.env["helpdesk.report.mixin"]._report_query_settings()
         rows = self.env.execute_query(
             SQL("SELECT team_id, MAX(age_business_days) FROM (%s) backlog GROUP BY team_id", backlog)
         )

@@ -21,6 +21,10 @@ def report_now():
     return SQL("%s::timestamp", fields.Datetime.to_string(fields.Datetime.now()))
 
 
+# Memory for the sorts of one report query (median, P90, grouping sets), see _report_query_settings.
+REPORT_WORK_MEM = "64MB"
+
+
 class HelpdeskReportMixin(models.AbstractModel):
     """What the helpdesk report models share: the median, P90 and ratio aggregators, and the
     drill-down from a pivot cell or a graph point to the tickets behind it
@@ -33,6 +37,31 @@ class HelpdeskReportMixin(models.AbstractModel):
     _report_ratios = {}
     # Many2one to the ticket behind a row.
     _report_ticket_field = "ticket_id"
+
+    @api.model
+    def _report_query_settings(self):
+        """Settings of a report read, for the rest of the transaction (set once per cursor;
+        the team overview's counters use them too):
+
+        - no JIT: PostgreSQL prices these views' aggregates (percentiles, calendar and
+          interval joins) far above what they cost and JIT-compiles them, 1.7 s of a 3 s pivot
+          at 1,000,000 tickets, for a query run once;
+        - the median and P90 sort their groups' rows: in memory up to REPORT_WORK_MEM instead
+          of on disk past PostgreSQL's default 4 MB.
+        """
+        if not getattr(self.env.cr, "_helpdesk_jit_off", False):
+            self.env.cr.execute(SQL("SET LOCAL jit = off; SET LOCAL work_mem = %s", REPORT_WORK_MEM))
+            self.env.cr._helpdesk_jit_off = True
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        self._report_query_settings()
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    @api.model
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        self._report_query_settings()
+        return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
 
     def _read_group_select(self, aggregate_spec, query):
         fname, _sep, func = aggregate_spec.partition(":")
