@@ -18,6 +18,7 @@ FIXTURES = json.loads(os.environ["LOAD_FIXTURES"])
 RUN = FIXTURES["run"]
 RESULTS_FILE = os.environ["LOAD_RESULTS"]
 _lock = threading.Lock()
+# Each step is a Locust process of its own: the counter restarts, the pid in names keeps them unique.
 _counter = itertools.count(1)
 _written = {"api_tickets": [], "agent_replies": [], "portal_replies": [], "alerts": [], "stage_moves": 0}
 
@@ -117,7 +118,7 @@ class Agent(OdooSession):
     @task(2)
     def reply(self):
         ticket = random.choice(FIXTURES["tickets"])
-        marker = f"{RUN} agent reply {next(_counter)}"
+        marker = f"{RUN} agent reply {os.getpid()}-{next(_counter)}"
         result = self.rpc(
             "helpdesk.ticket",
             "message_post",
@@ -161,7 +162,7 @@ class PortalCustomer(OdooSession):
     @task(1)
     def reply(self):
         ticket = random.choice(FIXTURES["tickets"])
-        marker = f"{RUN} portal reply {next(_counter)}"
+        marker = f"{RUN} portal reply {os.getpid()}-{next(_counter)}"
         result = self.jsonrpc(
             "/mail/message/post",
             {
@@ -183,7 +184,7 @@ class ApiClient(HttpUser):
 
     @task
     def create_ticket(self):
-        name = f"Load {RUN} API ticket {next(_counter)}"
+        name = f"Load {RUN} API ticket {os.getpid()}-{next(_counter)}"
         response = self.client.post(
             "/json/2/helpdesk.ticket/create",
             json={"vals_list": [{"name": name, "description": "<p>from the load test</p>", "channel": "api"}]},

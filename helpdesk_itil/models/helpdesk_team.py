@@ -230,6 +230,12 @@ class HelpdeskTeam(models.Model):
     unassigned_ticket_count = fields.Integer(string="Unassigned", compute="_compute_ticket_counters")
     urgent_ticket_count = fields.Integer(string="Urgent", compute="_compute_ticket_counters")
     my_ticket_count = fields.Integer(string="My Tickets", compute="_compute_ticket_counters")
+    improvement_new_count = fields.Integer(
+        string="New Improvement Suggestions",
+        compute="_compute_improvement_new_count",
+        help="Improvement suggestions raised from the team's tickets and not decided yet; counted "
+        "for the team's leader and helpdesk managers, who decide them.",
+    )
     sla_at_risk_ticket_count = fields.Integer(
         string="SLA at Risk",
         compute="_compute_ticket_counters",
@@ -344,6 +350,32 @@ class HelpdeskTeam(models.Model):
                 team.public_form_url = f"{team.get_base_url()}{team._get_public_form_path()}"
             else:
                 team.public_form_url = False
+
+    @api.depends_context("uid")
+    def _compute_improvement_new_count(self):
+        # The team lead's (and managers') to-do on the overview: one grouped query.
+        user = self.env.user
+        deciders = (
+            self
+            if user.has_group("helpdesk_itil.group_helpdesk_manager")
+            else self.filtered(lambda team: team.leader_id == user)
+        )
+        counts = {}
+        if deciders:
+            counts = dict(
+                self.env["helpdesk.improvement"]._read_group(
+                    [("state", "=", "new"), ("team_id", "in", deciders.ids)], ["team_id"], ["__count"]
+                )
+            )
+        for team in self:
+            team.improvement_new_count = counts.get(team, 0)
+
+    def action_open_new_improvements(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_itil.helpdesk_improvement_action")
+        action["domain"] = [("team_id", "=", self.id), ("state", "=", "new")]
+        action["context"] = {"default_team_id": self.id}
+        return action
 
     @api.depends_context("uid")
     def _compute_ticket_counters(self):
@@ -660,7 +692,10 @@ class HelpdeskTeam(models.Model):
             return [self.env["res.users"]] * count
         # Serialise assignment per team: two requests creating tickets at once would
         # otherwise both read the same last assignee or the same loads.
-        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR UPDATE", [self.id])
+        # NO KEY UPDATE: a request that inserted a ticket of this team holds a KEY SHARE lock on
+        # the row (the foreign key); FOR UPDATE would wait for it, and two such requests would
+        # deadlock on each other (seen in the load test). Assignments still queue per team.
+        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
         if self.assignment_method == "round_robin":
             start = 0
             if self.last_assigned_user_id in members:

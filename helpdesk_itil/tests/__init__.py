@@ -19,6 +19,7 @@ from . import test_escalation
 from . import test_escalation_wizard
 from . import test_lifecycle_timers
 from . import test_timer_workers
+from . import test_assignment_lock
 from . import test_sla_policy
 from . import test_sla_clock
 from . import test_sla_watcher

@@ -62,3 +62,28 @@ class TestImprovement(HelpdeskCommon):
             sorted((c, t.name, n) for c, t, n in groups),
             [("documentation", "Team B", 1), ("tools", "Team A", 2)],
         )
+
+    def test_team_lead_sees_new_suggestions_on_the_overview(self):
+        """Team A's leader is Ana: she (and managers) see team A's undecided suggestions on
+        its overview card; Alex, a member, and team B's figures show none."""
+        ticket = self.create_ticket(name="Printer drivers by hand again")
+        self.Improvement.with_user(self.user_a2).create(
+            [
+                {"name": "Deploy printer drivers by policy", "category": "tools", "ticket_id": ticket.id},
+                {"name": "A page on printer drivers", "category": "documentation", "ticket_id": ticket.id},
+                {"name": "Decided already", "category": "process", "team_id": self.team_a.id},
+            ]
+        )[2].with_user(self.manager).action_reject()
+        self.Improvement.create({"name": "Team B's", "category": "process", "team_id": self.team_b.id})
+        teams = self.team_a | self.team_b
+        for user, expected in (
+            (self.user_a, {self.team_a: 2, self.team_b: 0}),
+            (self.manager, {self.team_a: 2, self.team_b: 1}),
+            (self.user_a2, {self.team_a: 0, self.team_b: 0}),
+        ):
+            with self.subTest(user=user.login):
+                self.env.invalidate_all()
+                self.assertEqual({t: t.improvement_new_count for t in teams.with_user(user)}, expected)
+        action = self.team_a.with_user(self.user_a).action_open_new_improvements()
+        found = self.Improvement.with_user(self.user_a).search(action["domain"])
+        self.assertEqual(found.mapped("name"), ["A page on printer drivers", "Deploy printer drivers by policy"])
