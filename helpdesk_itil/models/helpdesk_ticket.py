@@ -1065,8 +1065,11 @@ class HelpdeskTicket(models.Model):
         for ticket, note in zip(tickets, triage_notes, strict=True):
             if note:
                 ticket._message_log(body=note)
-        # The category (given or set by triage) gives the ticket its resolution checklist.
-        self.env["helpdesk.ticket.checklist.line"]._sync_tickets(tickets.filtered("category_id"))
+        # The category (given or set by triage) gives the ticket its resolution checklist; not
+        # to a ticket born resolved, closed or cancelled (an import records work already done).
+        self.env["helpdesk.ticket.checklist.line"]._sync_tickets(
+            tickets.filtered(lambda t: t.category_id and t.state in OPEN_STATES)
+        )
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))

@@ -75,6 +75,14 @@ class TestTicketChecklist(HelpdeskCommon):
         self.assertFalse(any(lines.mapped("done")))
         self.assertEqual(ticket.checklist_progress, "0/3")
         self.assertFalse(self.create_ticket(category_id=self.plain.id).checklist_line_ids)
+        # A ticket born resolved (an import) records work already done: no checklist.
+        born_resolved = self.create_ticket(
+            category_id=self.printer.id,
+            stage_id=self.stage_resolved.id,
+            resolution_note="<p>Done before the import.</p>",
+            closure_code_id=self.code_solved.id,
+        )
+        self.assertFalse(born_resolved.checklist_line_ids)
         no_category = self.create_ticket()
         self.assertFalse(no_category.checklist_line_ids)
         self.assertFalse(no_category.checklist_progress)
