@@ -210,6 +210,19 @@ class TestTicketChecklist(HelpdeskCommon):
         self.assertEqual(pending.state, "resolved")
         self.assertTrue(self.notes(pending, "Print a test page — required, skipped by a system resolution"))
 
+    def test_a_merge_closes_the_source_as_the_system(self):
+        destination = self.create_ticket(name="Printer jams (first report)", partner_id=self.contact.id)
+        source = self.create_ticket(category_id=self.printer.id, partner_id=self.contact.id)
+        form = Form(
+            self.env["helpdesk.ticket.merge"]
+            .with_user(self.user_a)
+            .with_context(active_model="helpdesk.ticket", active_ids=(destination | source).ids)
+        )
+        form.destination_id = destination
+        form.save().action_merge()
+        self.assertEqual(source.state, "closed")
+        self.assertTrue(self.notes(source, "Print a test page — required, skipped by a system resolution"))
+
     def test_macro_resolving_is_blocked_the_same_way(self):
         ticket = self.create_ticket(category_id=self.printer.id, partner_id=self.contact.id)
         messages, tags = ticket.message_ids, ticket.tag_ids
