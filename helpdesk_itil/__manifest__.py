@@ -97,6 +97,7 @@
         "demo/helpdesk_team_demo.xml",
         "demo/helpdesk_category_demo.xml",
         "demo/helpdesk_category_field_demo.xml",
+        "demo/helpdesk_category_checklist_demo.xml",
         "demo/helpdesk_tag_demo.xml",
         "demo/helpdesk_ticket_demo.xml",
         "demo/helpdesk_article_demo.xml",

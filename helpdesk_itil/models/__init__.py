@@ -6,6 +6,7 @@ from . import helpdesk_closure_code
 from . import helpdesk_priority_matrix
 from . import helpdesk_category
 from . import helpdesk_category_field
+from . import helpdesk_category_checklist
 from . import helpdesk_team
 from . import helpdesk_article
 from . import helpdesk_article_visit
@@ -16,6 +17,7 @@ from . import helpdesk_macro
 from . import helpdesk_ticket_duplicate
 from . import helpdesk_triage_rule
 from . import helpdesk_ticket_category_suggestion
+from . import helpdesk_ticket_checklist_line
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_notice

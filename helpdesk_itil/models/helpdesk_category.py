@@ -35,6 +35,15 @@ class HelpdeskCategory(models.Model):
         help="Questions the portal and web form ask for this category; the answers are added to "
         "the ticket description.",
     )
+    checklist_ids = fields.One2many(
+        "helpdesk.category.checklist",
+        "category_id",
+        string="Resolution Checklist",
+        copy=True,
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Steps copied onto the category's tickets; the required ones must be ticked before a person "
+        "resolves the ticket.",
+    )
     ticket_count = fields.Integer(compute="_compute_ticket_count")
 
     @api.depends("name", "parent_id.complete_name")

@@ -59,6 +59,10 @@ PRIORITY_FIELDS = {"priority", "impact", "urgency", "partner_id"}
 # the timer closed it unconfirmed, a system closure (e.g. monitoring recovery), a manager
 # with a written reason (helpdesk.ticket.close wizard).
 CLOSURE_ORIGINS = ("customer", "timer", "system", "manager")
+# Of those, the origins that are people: a state change in superuser mode is otherwise made
+# by the system (timers, monitoring and pipelines, ERP documents done, merges), see
+# _is_system_transition.
+PERSON_CLOSURE_ORIGINS = ("customer", "manager")
 # The closure code that needs the knowledge article the ticket was solved with.
 KNOWLEDGE_CLOSURE_CODE = "knowledge_article"
 # Tickets per committed batch of a lifecycle timer; the SLA watcher's batches are larger
@@ -98,6 +102,7 @@ LOCKED_WHEN_CLOSED = {
     "stage_id",
     "resolution_note",
     "closure_code_id",
+    "checklist_line_ids",
 }
 # The only fields portal users (and the public user) may read through the ORM, whatever
 # the path (portal pages, /web/dataset/call_kw, JSON-2). Everything else — resolution
@@ -385,6 +390,19 @@ class HelpdeskTicket(models.Model):
         # internal article's title must not reach them.
         groups="helpdesk_itil.group_helpdesk_user",
         help="The knowledge article that solved this ticket, or that was written from its resolution.",
+    )
+    # Copied from the category's checklist (helpdesk.ticket.checklist.line._sync_tickets);
+    # required steps must be ticked before a person resolves the ticket.
+    checklist_line_ids = fields.One2many(
+        "helpdesk.ticket.checklist.line",
+        "ticket_id",
+        string="Checklist",
+        groups="helpdesk_itil.group_helpdesk_user",
+    )
+    checklist_progress = fields.Char(
+        compute="_compute_checklist_progress",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Checklist steps ticked out of all steps, e.g. 3/5.",
     )
     suggested_article_ids = fields.Many2many(
         "helpdesk.article",
@@ -811,6 +829,22 @@ class HelpdeskTicket(models.Model):
             return self.env["helpdesk.team"].browse(team_id).stage_ids | stages
         return stages.search([]) | stages
 
+    @api.depends("checklist_line_ids.done")
+    def _compute_checklist_progress(self):
+        # One query for the kanban's cards; counted in sudo, the lines follow their ticket.
+        counts = defaultdict(lambda: [0, 0])
+        for ticket, done, count in (
+            self.env["helpdesk.ticket.checklist.line"]
+            .sudo()
+            ._read_group([("ticket_id", "in", self._origin.ids)], ["ticket_id", "done"], ["__count"])
+        ):
+            counts[ticket.id][1] += count
+            if done:
+                counts[ticket.id][0] += count
+        for ticket in self:
+            done, total = counts[ticket._origin.id]
+            ticket.checklist_progress = f"{done}/{total}" if total else False
+
     @api.depends("state")
     def _compute_is_closed(self):
         for ticket in self:
@@ -1031,6 +1065,11 @@ class HelpdeskTicket(models.Model):
         for ticket, note in zip(tickets, triage_notes, strict=True):
             if note:
                 ticket._message_log(body=note)
+        # The category (given or set by triage) gives the ticket its resolution checklist; not
+        # to a ticket born resolved, closed or cancelled (an import records work already done).
+        self.env["helpdesk.ticket.checklist.line"]._sync_tickets(
+            tickets.filtered(lambda t: t.category_id and t.state in OPEN_STATES)
+        )
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))
@@ -1074,8 +1113,13 @@ class HelpdeskTicket(models.Model):
             reopened = self.filtered(lambda t: t.state in DONE_STATES) if new_state in OPEN_STATES else self.browse()
             previous_states = {ticket: ticket.stage_id for ticket in reopened}
             entering = self.filtered(lambda t: t.state != new_state)
+            resolving = (
+                self.filtered(lambda t: t.state not in RESOLUTION_STATES)
+                if new_state in RESOLUTION_STATES
+                else self.browse()
+            )
         else:
-            reopened, previous_states, entering = self.browse(), {}, self.browse()
+            reopened, previous_states, entering, resolving = self.browse(), {}, self.browse(), self.browse()
         if vals.get("user_id"):
             unassigned = self.filtered(lambda t: not t.user_id)
         else:
@@ -1103,6 +1147,7 @@ class HelpdeskTicket(models.Model):
                 entering._on_state_entered(new_state)
         self._kpi_stamp(kpi_before, now)
         self.env["helpdesk.ticket.category.suggestion"]._on_ticket_write(self, vals)
+        self._checklist_after_write(vals, resolving)
         self._stamp_article_counts(vals, articles_before)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
@@ -1117,6 +1162,15 @@ class HelpdeskTicket(models.Model):
         if {"impact", "urgency"}.intersection(vals) and not self.env.user.share and not self.env.su:
             return dict(vals, priority_from_customer=vals.get("priority_from_customer", False))
         return vals
+
+    def _checklist_after_write(self, vals, resolving):
+        """After a write: a new category brings its checklist; the tickets that were just
+        resolved (`resolving`) get their checklist, as it was, in the history."""
+        Line = self.env["helpdesk.ticket.checklist.line"]
+        if "category_id" in vals:
+            Line._sync_tickets(self)
+        if resolving:
+            Line._note_resolution(resolving, self._is_system_transition())
 
     def _stamp_article_counts(self, vals, articles_before):
         """After a write that may resolve a ticket with a knowledge article or change its
@@ -1212,7 +1266,9 @@ class HelpdeskTicket(models.Model):
         )
 
     def _check_resolution_requirements(self, vals=None):
-        """Resolving needs a resolution note and a closure code.
+        """Resolving needs a resolution note and a closure code; a person resolving also
+        needs the required steps of the checklist ticked (the system skips them and
+        _note_resolution says so).
 
         With `vals`, checks the tickets as they would be after writing them, so that a
         refused write changes nothing.
@@ -1242,6 +1298,10 @@ class HelpdeskTicket(models.Model):
                         fields=", ".join(missing),
                     )
                 )
+        if stage and stage.state in RESOLUTION_STATES and not self._is_system_transition():
+            resolving = self.filtered(lambda t: t.state not in RESOLUTION_STATES)
+            if resolving:
+                self.env["helpdesk.ticket.checklist.line"]._check_resolvable(resolving, vals.get("checklist_line_ids"))
 
     def _write_stamps(self, vals):
         """Write what the ticket records about itself (dates, counters, flags) without the
@@ -1851,6 +1911,13 @@ class HelpdeskTicket(models.Model):
             tickets.write({**(vals or {}), "stage_id": stage.id})
             moved |= tickets
         return moved
+
+    def _is_system_transition(self):
+        """Whether a state change is made by the system rather than a person: timers,
+        monitoring and pipeline sources, ERP documents done and merges all run in superuser
+        mode; a manager's Close wizard and a customer's confirmation run there too, but say
+        who they are (helpdesk_closure)."""
+        return self.env.su and self.env.context.get("helpdesk_closure") not in PERSON_CLOSURE_ORIGINS
 
     def _customer_replied(self):
         """The customer wrote: a pending ticket goes back to work, a resolved one reopens."""

@@ -69,3 +69,5 @@ from . import test_knowledge_article
 from . import test_knowledge_portal
 from . import test_improvement
 from . import test_knowledge_tour
+from . import test_ticket_checklist
+from . import test_ticket_checklist_tour
