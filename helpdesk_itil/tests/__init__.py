@@ -68,3 +68,5 @@ from . import test_knowledge_article
 from . import test_knowledge_portal
 from . import test_improvement
 from . import test_knowledge_tour
+from . import test_problem
+from . import test_problem_portal
