@@ -70,3 +70,4 @@ from . import test_improvement
 from . import test_knowledge_tour
 from . import test_problem
 from . import test_problem_portal
+from . import test_problem_tour
