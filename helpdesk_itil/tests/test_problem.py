@@ -294,6 +294,17 @@ class TestProblem(ProblemFixtures, HelpdeskCommon):
         self.assertFalse(ticket_b.with_user(self.user_b).known_error_ids)
         self.assertEqual(ticket_b.with_user(self.agent).known_error_ids, self.problem)
 
+    def test_known_error_match_while_typing_a_new_ticket(self):
+        self.make_known_error()
+        ticket_form = Form(self.env["helpdesk.ticket"].with_user(self.agent))
+        ticket_form.team_id = self.team_a
+        ticket_form.name = "VPN gateway drops idle tunnel"
+        self.assertFalse(ticket_form.known_error_ids, "same category needed")
+        ticket_form.category_id = self.category_vpn
+        self.assertEqual(ticket_form.known_error_ids.ids, self.problem.ids)
+        ticket_form.problem_id = self.problem
+        self.assertFalse(ticket_form.known_error_ids)
+
     # ------------------------------------------------------------
     # Rights
     # ------------------------------------------------------------
