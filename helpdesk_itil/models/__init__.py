@@ -43,3 +43,4 @@ from . import mail_canned_response
 from . import helpdesk_ticket_link
 from . import helpdesk_ticket_merge_log
 from . import helpdesk_ticket_link_side
+from . import helpdesk_problem

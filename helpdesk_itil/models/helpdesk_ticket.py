@@ -626,6 +626,33 @@ class HelpdeskTicket(models.Model):
         help="Tickets linked to this one, whatever the type of link. Tickets added here are linked as "
         "“relates to”; tickets removed lose their link.",
     )
+    # Problem management: *caused by* (helpdesk.problem); the known-error match (Assist area).
+    problem_id = fields.Many2one(
+        "helpdesk.problem",
+        string="Caused By Problem",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="The problem (known error) behind this incident.",
+    )
+    problem_state = fields.Selection(
+        related="problem_id.state", string="Problem State", groups="helpdesk_itil.group_helpdesk_user"
+    )
+    workaround_sent_date = fields.Datetime(
+        string="Workaround Sent On",
+        copy=False,
+        readonly=True,
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="When the known error's workaround was sent to the customer (Send Workaround).",
+    )
+    known_error_ids = fields.Many2many(
+        "helpdesk.problem",
+        string="Matching Known Errors",
+        compute="_compute_known_error_ids",
+        groups="helpdesk_itil.group_helpdesk_user",
+        help="Known errors whose error code the ticket's text contains, or of its category with a similar title.",
+    )
     # Merge (helpdesk.ticket.merge wizard, helpdesk.ticket.merge.log audit)
     merged_into_id = fields.Many2one(
         "helpdesk.ticket",
@@ -927,6 +954,16 @@ class HelpdeskTicket(models.Model):
             ticket.suggested_article_ids = found
 
     @api.depends_context("uid")
+    @api.depends("name", "description", "category_id", "problem_id")
+    def _compute_known_error_ids(self):
+        Problem = self.env["helpdesk.problem"]
+        for ticket in self:
+            if ticket.problem_id or ticket.is_closed or not ticket.name:
+                ticket.known_error_ids = False
+            else:
+                ticket.known_error_ids = Problem._match_known_errors(ticket)
+
+    @api.depends_context("uid")
     def _compute_duplicate_pair_ids(self):
         """The pairs not dismissed whose other ticket is open, among those the current user
         may read (helpdesk.ticket.duplicate's record rules: both tickets readable)."""
@@ -1129,6 +1166,9 @@ class HelpdeskTicket(models.Model):
         team_before = {t.id: t.team_id for t in self} if "team_id" in vals and "user_id" not in vals else None
         kpi_before = self._kpi_snapshot(vals)
         articles_before = self.sudo().article_id
+        linking = (
+            self.filtered(lambda t: t.sudo().problem_id.id != vals["problem_id"]) if vals.get("problem_id") else None
+        )
 
         result = super().write(vals)
 
@@ -1151,6 +1191,8 @@ class HelpdeskTicket(models.Model):
         self._stamp_article_counts(vals, articles_before)
         if vals.get("partner_id"):
             self._message_subscribe(partner_ids=[vals["partner_id"]])
+        if linking:
+            self.env["helpdesk.problem"].browse(vals["problem_id"])._on_incidents_linked(linking)
         self._sync_sla_after_write(vals, reopened, now)
         if priority_before is not None or team_before is not None:
             self._retriage(priority_before, team_before)
@@ -1825,6 +1867,47 @@ class HelpdeskTicket(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_view_problem(self):
+        """Open the problem this incident is caused by."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "helpdesk.problem",
+            "res_id": self.problem_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_send_workaround(self):
+        """Send the known error's workaround to the customer: a public reply on the ticket
+        (the customer and followers are notified as for any reply)."""
+        self.ensure_one()
+        self.check_access("write")
+        # The workaround is meant for customers: whoever works the ticket may send it.
+        problem = self.sudo().problem_id
+        if (
+            not problem
+            or problem.state not in ("known_error", "resolved", "closed")
+            or is_html_empty(problem.workaround)
+        ):
+            raise UserError(self.env._("This ticket's problem has no known workaround to send yet."))
+        body = Markup("<p>%s</p>%s") % (
+            self.env._("This is a known issue; until it is fixed for good, this workaround restores the service:"),
+            problem.workaround,
+        )
+        self.message_post(body=body, subtype_xmlid="mail.mt_comment", message_type="comment")
+        self._write_stamps({"workaround_sent_date": fields.Datetime.now()})
+
+    def _portal_workaround(self):
+        """The workaround the customer may see on this ticket's portal page: its problem's,
+        when the problem publishes it (the problem itself stays internal)."""
+        self.ensure_one()
+        problem = self.sudo().problem_id
+        if problem.workaround_published and problem.state in ("known_error", "resolved", "closed"):
+            if not is_html_empty(problem.workaround):
+                return problem.workaround
+        return False
 
     def action_add_link(self):
         """Open the Add Link dialog of this ticket."""

@@ -71,3 +71,6 @@ from . import test_improvement
 from . import test_knowledge_tour
 from . import test_ticket_checklist
 from . import test_ticket_checklist_tour
+from . import test_problem
+from . import test_problem_portal
+from . import test_problem_tour

@@ -12,3 +12,5 @@ from . import helpdesk_triage_rule_test
 from . import helpdesk_ticket_merge
 from . import helpdesk_ticket_link_wizard
 from . import helpdesk_service_report_wizard
+from . import helpdesk_problem_create
+from . import helpdesk_problem_link
