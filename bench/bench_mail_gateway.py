@@ -4,8 +4,10 @@
 Feeds N realistic emails (multipart/alternative with a small attachment, each from its
 own sender, to a team alias) through the same entry point fetchmail and the mailgate
 script use, then N customer replies to those tickets (routed by In-Reply-To), and
-prints both rates. Everything runs in one transaction that is rolled back, so any
-database with helpdesk_itil installed can be used.
+prints both rates. ``--compare-task`` sends the same new emails, in the same run and
+database, to the alias of a project (Odoo's own ``project.task`` made by the same gateway)
+and prints the ratio, ours ÷ Odoo's. Everything runs in one transaction that is rolled back,
+so any database with helpdesk_itil installed can be used.
 
     PYTHONPATH=~/.cache/helpdesk_itil/odoo-19.0 .venv/bin/python bench/bench_mail_gateway.py \\
         --count 200 -- -c .odoo/odoo.conf -d helpdesk
@@ -66,6 +68,9 @@ def main():
     parser.add_argument("--count", type=int, default=200, help="number of new emails (and replies), default 200")
     parser.add_argument("--no-ack", action="store_true", help="disable the acknowledgement email")
     parser.add_argument("--commit", action="store_true", help="keep the tickets (default: roll back)")
+    parser.add_argument(
+        "--compare-task", action="store_true", help="also send the new emails to a project's alias (project.task)"
+    )
     parser.add_argument("odoo_args", nargs="*", help="arguments for Odoo's config parser, after --")
     args = parser.parse_args()
 
@@ -141,6 +146,32 @@ def main():
             f"replies:     {args.count} in {reply_elapsed:.2f} s = {args.count / reply_elapsed:.1f} replies/s "
             f"({1000 * reply_elapsed / args.count:.1f} ms, {reply_queries / args.count:.0f} queries per email)"
         )
+        if args.compare_task:
+            project = env["project.project"].create(
+                {
+                    "name": "Benchmark project",
+                    "company_id": company.id,
+                    "alias_name": f"bench-project-{os.getpid()}",
+                    "alias_domain_id": domain.id,
+                }
+            )
+            task_emails = [build_email(i, project.alias_email).as_bytes() for i in range(args.count)]
+            env.flush_all()
+            queries = cr.sql_log_count
+            start = time.perf_counter()
+            task_ids = [Thread.message_process(None, raw) for raw in task_emails]
+            env.flush_all()
+            task_elapsed = time.perf_counter() - start
+            task_queries = cr.sql_log_count - queries
+            assert len(set(task_ids)) == args.count and env["project.task"].browse(task_ids).project_id == project
+            print(
+                f"project.task: {args.count} in {task_elapsed:.2f} s = {args.count / task_elapsed:.1f} tasks/s "
+                f"({1000 * task_elapsed / args.count:.1f} ms, {task_queries / args.count:.0f} queries per email)"
+            )
+            print(
+                f"ratio, a new ticket ÷ a new task by email: time {new_elapsed / task_elapsed:.2f}, "
+                f"queries {new_queries / task_queries:.2f}"
+            )
         if args.commit:
             cr.commit()
             print("committed")
