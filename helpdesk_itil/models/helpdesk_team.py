@@ -74,6 +74,17 @@ class HelpdeskTeam(models.Model):
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Agents who work this queue. Automatic assignment picks among them.",
     )
+    # Recurring incidents (helpdesk.problem.proposal._cron_detect).
+    problem_detection_count = fields.Integer(
+        string="Problem Proposal After",
+        default=4,
+        help="Similar incidents without a problem within the window that make a problem proposal (0: off).",
+    )
+    problem_detection_days = fields.Integer(
+        string="Problem Detection Window",
+        default=7,
+        help="Days within which the similar incidents were reported.",
+    )
     leader_id = fields.Many2one(
         "res.users",
         string="Team Leader",
