@@ -4,8 +4,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from ..tools.text import normalize_subject
-
 PROPOSAL_STATES = [("new", "New"), ("accepted", "Accepted"), ("dismissed", "Dismissed")]
 # Least trigram similarity of two subjects (same team and category) to be one group: the
 # duplicates' similarity (DESIGN.md "Similarity, one home").
@@ -156,7 +154,10 @@ class HelpdeskProblemProposal(models.Model):
         while left:
             seed = left[0]
             similar = Ticket._find_similar_tickets(
-                seed.name, domain=[("id", "in", left.ids)], limit=len(left), threshold=PROPOSAL_SIMILARITY,
+                seed.name,
+                domain=[("id", "in", left.ids)],
+                limit=len(left),
+                threshold=PROPOSAL_SIMILARITY,
                 indexed=False,
             )
             group = left & (seed | Ticket.union(*(ticket for ticket, _score in similar)))
@@ -207,9 +208,7 @@ class HelpdeskProblemProposal(models.Model):
         """True when SURGE_COUNT incidents of `group` were created within SURGE_HOURS."""
         dates = sorted(group.mapped("create_date"))
         window = timedelta(hours=SURGE_HOURS)
-        return any(
-            dates[i + SURGE_COUNT - 1] - dates[i] <= window for i in range(len(dates) - SURGE_COUNT + 1)
-        )
+        return any(dates[i + SURGE_COUNT - 1] - dates[i] <= window for i in range(len(dates) - SURGE_COUNT + 1))
 
     def _notify_leader(self, summary, note):
         """A message on the proposal and a to-do for the team leader (plain notices, not
@@ -217,5 +216,6 @@ class HelpdeskProblemProposal(models.Model):
         self.ensure_one()
         self.message_post(body=note, subtype_xmlid="mail.mt_note")
         if self.team_id.leader_id:
-            self.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note,
-                                   user_id=self.team_id.leader_id.id)
+            self.activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=self.team_id.leader_id.id
+            )

@@ -103,7 +103,9 @@ class TestProblemProposal(ProblemFixtures, HelpdeskCommon):
         proposal.with_user(self.agent).action_create_problem()
         self.assertEqual(proposal.state, "accepted")
         problem = proposal.problem_id
-        self.assertEqual((problem.team_id, problem.category_id, problem.user_id), (self.team_a, self.category_mail, self.agent))
+        self.assertEqual(
+            (problem.team_id, problem.category_id, problem.user_id), (self.team_a, self.category_mail, self.agent)
+        )
         self.assertEqual(tickets.problem_id, problem)
         self.assertEqual(problem.incident_ids, tickets)
         # Linked incidents are no longer candidates: nothing new is proposed.
