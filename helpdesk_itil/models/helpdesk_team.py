@@ -291,6 +291,12 @@ class HelpdeskTeam(models.Model):
     _duplicate_window_positive = models.Constraint(
         "CHECK (duplicate_window_hours >= 0)", "The window for duplicates is a number of hours, 0 or more."
     )
+    _problem_detection_count_positive = models.Constraint(
+        "CHECK (problem_detection_count >= 0)", "The incidents that make a problem proposal are 0 (off) or more."
+    )
+    _problem_detection_days_positive = models.Constraint(
+        "CHECK (problem_detection_days >= 1)", "The window of problem detection is at least one day."
+    )
     _duplicate_similarity_range = models.Constraint(
         "CHECK (duplicate_similarity > 0 AND duplicate_similarity <= 1)",
         "The subject similarity of duplicates is a share above 0 % and up to 100 %.",

@@ -69,6 +69,31 @@ class TestProblemProposal(ProblemFixtures, HelpdeskCommon):
         self.assertEqual(len(proposal), 1)
         self.assertEqual(len(proposal.incident_ids), 5)
 
+    def test_team_settings_checked_and_zero_turns_off(self):
+        for values in ({"problem_detection_count": -1}, {"problem_detection_days": 0}):
+            with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+                self.team_a.write(values)
+                self.env.flush_all()
+        self.team_a.invalidate_recordset()
+        self.assertEqual((self.team_a.problem_detection_count, self.team_a.problem_detection_days), (4, 7))
+        self.team_a.problem_detection_count = 0
+        self.report(6, step=timedelta(hours=1))
+        self.assertFalse(self.detect(START + timedelta(hours=6)))
+
+    def test_menu_and_views(self):
+        menu = self.env.ref("helpdesk_itil.helpdesk_problem_proposal_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("helpdesk_itil.helpdesk_problem_menu"))
+        for user in (self.user_a, self.agent):
+            self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+        self.report(4)
+        proposal = self.detect(START + timedelta(days=4))
+        views = self.Proposal.with_user(self.agent).get_views([(False, "list"), (False, "form"), (False, "search")])
+        self.assertIn("action_create_problem", views["views"]["form"]["arch"])
+        # A helpdesk user does not get the decision buttons.
+        views = self.Proposal.with_user(self.user_a).get_views([(False, "form")])
+        self.assertNotIn("action_create_problem", views["views"]["form"]["arch"])
+        self.assertEqual(proposal.with_user(self.user_a).incident_count, 4)
+
     def test_window_eight_days_apart(self):
         self.report(4, step=timedelta(days=8))
         for day in (8, 16, 24, 25):
