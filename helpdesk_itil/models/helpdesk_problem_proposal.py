@@ -125,8 +125,12 @@ class HelpdeskProblemProposal(models.Model):
     def _detect_team(self, team):
         now = fields.Datetime.now()
         since = now - timedelta(days=team.problem_detection_days or 7)
-        tickets = self.env["helpdesk.ticket"].search(
-            self._detection_domain(team, since), order="create_date, id", limit=DETECTION_LIMIT
+        # The newest incidents if there are more, compared oldest first (a group's first one
+        # names it).
+        tickets = (
+            self.env["helpdesk.ticket"]
+            .search(self._detection_domain(team, since), order="create_date desc, id desc", limit=DETECTION_LIMIT)
+            .sorted(lambda t: (t.create_date, t.id))
         )
         for key, group, category, source in self._groups(tickets):
             self._propose(team, key, group, category, source, now)
