@@ -43,6 +43,7 @@
         "views/helpdesk_article_visit_views.xml",
         "views/helpdesk_improvement_views.xml",
         "views/helpdesk_problem_views.xml",
+        "views/helpdesk_problem_proposal_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_team_views.xml",
         "views/helpdesk_sla_policy_views.xml",

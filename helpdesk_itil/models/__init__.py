@@ -44,3 +44,4 @@ from . import helpdesk_ticket_link
 from . import helpdesk_ticket_merge_log
 from . import helpdesk_ticket_link_side
 from . import helpdesk_problem
+from . import helpdesk_problem_proposal

@@ -74,6 +74,17 @@ class HelpdeskTeam(models.Model):
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Agents who work this queue. Automatic assignment picks among them.",
     )
+    # Recurring incidents (helpdesk.problem.proposal._cron_detect).
+    problem_detection_count = fields.Integer(
+        string="Problem Proposal After",
+        default=4,
+        help="Similar incidents without a problem within the window that make a problem proposal (0: off).",
+    )
+    problem_detection_days = fields.Integer(
+        string="Problem Detection Window",
+        default=7,
+        help="Days within which the similar incidents were reported.",
+    )
     leader_id = fields.Many2one(
         "res.users",
         string="Team Leader",
@@ -279,6 +290,12 @@ class HelpdeskTeam(models.Model):
     )
     _duplicate_window_positive = models.Constraint(
         "CHECK (duplicate_window_hours >= 0)", "The window for duplicates is a number of hours, 0 or more."
+    )
+    _problem_detection_count_positive = models.Constraint(
+        "CHECK (problem_detection_count >= 0)", "The incidents that make a problem proposal are 0 (off) or more."
+    )
+    _problem_detection_days_positive = models.Constraint(
+        "CHECK (problem_detection_days >= 1)", "The window of problem detection is at least one day."
     )
     _duplicate_similarity_range = models.Constraint(
         "CHECK (duplicate_similarity > 0 AND duplicate_similarity <= 1)",
