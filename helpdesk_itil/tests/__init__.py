@@ -74,3 +74,4 @@ from . import test_ticket_checklist_tour
 from . import test_problem
 from . import test_problem_portal
 from . import test_problem_tour
+from . import test_automation_rules
