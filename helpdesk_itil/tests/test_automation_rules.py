@@ -138,7 +138,8 @@ class TestAutomationRules(HelpdeskCommon):
         return ticket
 
     def _todos(self, ticket):
-        return ticket.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo"))
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        return ticket.activity_ids.filtered(lambda a: a.activity_type_id == todo)
 
     def test_pending_for_three_days_plans_an_activity_for_the_assignee(self):
         self.assertTrue(self.rule_pending.active)
@@ -183,8 +184,8 @@ class TestAutomationRules(HelpdeskCommon):
     def test_menu_lists_ticket_rules_and_creates_them_on_tickets(self):
         action = self.env.ref("helpdesk_itil.base_automation_action_helpdesk")
         context = dict(literal_eval(action.context), active_test=False)
-        rules = self.env["base.automation"].with_context(context).search(literal_eval(action.domain))
+        rules = self.env["base.automation"].with_context(**context).search(literal_eval(action.domain))
         self.assertLessEqual(self.rule_vip | self.rule_p1 | self.rule_pending, rules)
         self.assertEqual(set(rules.mapped("model_name")), {"helpdesk.ticket"})
-        rule = self.env["base.automation"].with_context(context).create({"name": "Mine", "trigger": "on_create"})
+        rule = self.env["base.automation"].with_context(**context).create({"name": "Mine", "trigger": "on_create"})
         self.assertEqual(rule.model_name, "helpdesk.ticket")
