@@ -33,6 +33,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/helpdesk_sla_attainment_data.xml",
+        "data/base_automation_data.xml",
         "views/helpdesk_stage_views.xml",
         "views/helpdesk_ticket_type_views.xml",
         "views/helpdesk_tag_views.xml",

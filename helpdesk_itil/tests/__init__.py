@@ -75,3 +75,4 @@ from . import test_problem
 from . import test_problem_portal
 from . import test_problem_proposal
 from . import test_problem_tour
+from . import test_automation_rules

@@ -14,7 +14,7 @@ class TriageCommon(HelpdeskFixtures):
         cls.cat_other = Category.create({"name": "Other"})
         cls.type_request = cls.env.ref("helpdesk_itil.type_service_request")
         cls.tag_outage = cls.env["helpdesk.tag"].create({"name": "Outage"})
-        cls.tag_vip = cls.env["helpdesk.tag"].create({"name": "VIP"})
+        cls.tag_vip = cls.env.ref("helpdesk_itil.helpdesk_tag_vip")  # shipped (automation rules)
         cls.Rule = cls.env["helpdesk.triage.rule"]
         cls.printer_rule = cls.Rule.create(
             {
