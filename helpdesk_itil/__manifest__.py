@@ -114,6 +114,7 @@
         "demo/helpdesk_alert_source_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/project_task_demo.xml",
+        "demo/helpdesk_problem_proposal_demo.xml",
         "demo/helpdesk_go_live_demo.xml",
         "demo/helpdesk_notification_demo.xml",
         "demo/helpdesk_macro_demo.xml",
