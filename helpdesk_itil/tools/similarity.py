@@ -134,7 +134,11 @@ def find_similar(
     if not text:
         return []
     query = similar_query(model, column, text, domain, limit, threshold, measure, tiebreak, indexed)
-    with trigram_threshold(model.env, threshold, measure):
+    if indexed:
+        with trigram_threshold(model.env, threshold, measure):
+            rows = model.env.execute_query(query)
+    else:
+        # No `%` operator in the query: pg_trgm's threshold settings play no part.
         rows = model.env.execute_query(query)
     return [(model.browse(record_id), similarity) for record_id, similarity in rows]
 
