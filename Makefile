@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: help run run-production test setup clean bench load lint dist readme dist-check upgrade upgrade-check setup-check
+.PHONY: help run run-production test setup clean bench load lint dist readme dist-check upgrade upgrade-check setup-check i18n
 
 help:
 	@echo "make run    set up, create/update database helpdesk (or DB=...) with demo data, serve on :8069"
@@ -19,6 +19,7 @@ help:
 	@echo "make upgrade DB=...  update our addons in an existing database to this code (-u, migrations; pg_dump first)"
 	@echo "make upgrade-check  demo database of the previous release (9b8a07b) upgraded by make upgrade: nothing lost, migrations ran (~15 min)"
 	@echo "make setup-check  (root) the set-up's PostgreSQL install/cluster/role bootstrap on a cluster of its own (port 5450), others untouched"
+	@echo "make i18n   regenerate i18n/<addon>.pot with Odoo's export and merge i18n/es.po (new terms untranslated, translations kept)"
 	@echo "make readme  regenerate each addon's README.rst from its readme/*.md fragments and manifest"
 	@echo "make clean  remove .venv and .odoo (filestore included); the Odoo source cache and databases are kept, so also dropdb helpdesk"
 
@@ -49,6 +50,9 @@ lint:
 
 dist:
 	bash scripts/dist.sh dist
+
+i18n:
+	bash scripts/i18n.sh
 
 readme:
 	bash scripts/dist.sh readme

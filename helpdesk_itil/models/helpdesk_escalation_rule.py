@@ -161,38 +161,48 @@ class HelpdeskEscalationRule(models.Model):
     def _get_configuration_error(self):
         """What is wrong with this rule's settings, in words; False when nothing is."""
         self.ensure_one()
-        _ = self.env._
+        # String comparisons stay out of the list: Odoo's term extractor would take their
+        # literals for translatable terms.
+        wrong_share = self.trigger == "sla_share" and not 0 < self.share_percent <= 100
+        missing_priority = self.trigger == "priority_on_create" and not self.priority_threshold
+        missing_user = self.reassign_user_mode == "specific" and not self.reassign_user_id
+        foreign_template = self.mail_template_id and self.mail_template_id.model != "helpdesk.ticket"
         checks = [
-            (self.level < 1, _("the level must be 1 or more (the ladder starts at 1).")),
+            (self.level < 1, self.env._("the level must be 1 or more (the ladder starts at 1).")),
             (
-                self.trigger == "sla_share" and not 0 < self.share_percent <= 100,
-                _("the share of the target used must be more than 0 % and at most 100 %."),
+                wrong_share,
+                self.env._("the share of the target used must be more than 0 % and at most 100 %."),
             ),
-            (self.offset_hours < 0, _("the offset cannot be negative.")),
+            (self.offset_hours < 0, self.env._("the offset cannot be negative.")),
             (
-                self.trigger == "priority_on_create" and not self.priority_threshold,
-                _("choose the priority that makes a major incident."),
+                missing_priority,
+                self.env._("choose the priority that makes a major incident."),
             ),
             (
-                self.reassign_user_mode == "specific" and not self.reassign_user_id,
-                _("choose the user the ticket is reassigned to."),
+                missing_user,
+                self.env._("choose the user the ticket is reassigned to."),
             ),
             (
                 self.reassign_team_id and self.reassign_team_id == self.team_id,
-                _("it applies to team %(team)s and cannot reassign to that same team.", team=self.team_id.name),
+                self.env._(
+                    "it applies to team %(team)s and cannot reassign to that same team.", team=self.team_id.name
+                ),
             ),
-            (self.activity_type_id and not self.activity_user_mode, _("choose who gets the activity.")),
+            (
+                self.activity_type_id and not self.activity_user_mode,
+                self.env._("choose who gets the activity."),
+            ),
             (
                 self.post_internal_note and is_html_empty(self.note),
-                _("write the instructions to post in the note."),
+                self.env._("write the instructions to post in the note."),
             ),
             (
-                self.mail_template_id and self.mail_template_id.model != "helpdesk.ticket",
-                _("the email template must be made for tickets."),
+                foreign_template,
+                self.env._("the email template must be made for tickets."),
             ),
             (
                 self.policy_id and self.trigger not in SLA_TRIGGERS,
-                _("only SLA triggers (share used, breach) can be limited to a policy."),
+                self.env._("only SLA triggers (share used, breach) can be limited to a policy."),
             ),
         ]
         return next((message for failed, message in checks if failed), False)

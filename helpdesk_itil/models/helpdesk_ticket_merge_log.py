@@ -75,7 +75,9 @@ class HelpdeskTicketMergeLog(models.Model):
     tag_ids = fields.Many2many("helpdesk.tag", string="Tags Added", readonly=True)
     email_cc_added = fields.Char(string="CC Added", readonly=True)
     links = fields.Json(
-        readonly=True, help='{"moved": [[link, side]], "retyped": [[link, type, from, to]], "created": [link]}'
+        readonly=True,
+        help="The links the merge moved, retyped and created, kept to undo it: "
+        '{"moved": [[link, side]], "retyped": [[link, type, from, to]], "created": [link]}',
     )
     documents = fields.Json(readonly=True, help="{model: [ids]} of the ERP documents moved to the destination.")
     document_summary = fields.Text(string="Documents Moved", compute="_compute_document_summary")

@@ -1,1 +1,2 @@
+from . import test_i18n_spanish
 from . import test_ticket_repair
