@@ -39,6 +39,7 @@ class TestLifecycleTimers(EscalationCommon):
         self.assertEqual(len(reminder), 1)
         self.assertEqual(reminder.subtype_id, self.env.ref("mail.mt_comment"), "sent to the customer")
         self.assertIn(self.contact, reminder.notified_partner_ids | reminder.partner_ids)
+        self.assertIn("Dear Carla Contact,", reminder.body)
         self.assertEqual(ticket.pending_reminder_sent, MONDAY + timedelta(days=3))
         self.assertFalse(ticket.first_response_date, "a reminder is not an agent's answer")
         self.run_at(MONDAY + timedelta(days=4))
@@ -52,6 +53,15 @@ class TestLifecycleTimers(EscalationCommon):
         self.assertEqual(ticket.resolved_date, MONDAY + timedelta(days=7))
         self.run_at(MONDAY + timedelta(days=8))
         self.assertEqual(len(self.reminders(ticket)), 1)
+
+    def test_reminder_to_a_sender_without_a_name(self):
+        with freeze_time(MONDAY):
+            ticket = self.create_ticket(partner_email="someone@example.com")
+            ticket.stage_id = self.stage_pending
+        self.run_at(MONDAY + timedelta(days=3))
+        reminder = self.reminders(ticket)
+        self.assertEqual(len(reminder), 1)
+        self.assertIn("Dear customer,", reminder.body)
 
     def test_new_waiting_period_gets_a_new_reminder(self):
         ticket = self.wait_on_customer()
