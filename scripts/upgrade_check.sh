@@ -9,7 +9,8 @@
 #     tracking values, followers, attachments and ratings, SLA lines and intervals, escalation
 #     logs, and the ERP links (sale orders, tasks, invoices, repairs, leads of tickets);
 #  4. `make upgrade DB=...` (scripts/upgrade.sh) with the current code;
-#  5. the same snapshot must be identical, and the migrations must have run: the scheduled
+#  5. the same snapshot of the rows that existed before (ids up to the highest before the
+#     upgrade: an update may add demo rows) must be identical, and the migrations must have run: the scheduled
 #     action is the ticket's (19.0.1.1.0), the metrics of existing tickets are filled
 #     (19.0.1.2.0), every addon is at its manifest's version.
 # The database and the worktree are removed at the end (KEEP=1 keeps them).
@@ -73,27 +74,27 @@ snapshot() {
     has_links="$(sql -c "SELECT to_regclass('helpdesk_ticket_link') IS NOT NULL")"
     {
         cat <<'EOF'
-SELECT 'tickets', count(*), md5(string_agg(concat_ws(':', id, reference, partner_id, team_id, stage_id, user_id), ',' ORDER BY id)) FROM helpdesk_ticket;
-SELECT 'ticket messages', count(*), md5(string_agg(concat_ws(':', id, res_id, author_id, message_type), ',' ORDER BY id)) FROM mail_message WHERE model = 'helpdesk.ticket';
-SELECT 'ticket tracking values', count(*), md5(string_agg(concat_ws(':', v.id, v.mail_message_id), ',' ORDER BY v.id)) FROM mail_tracking_value v JOIN mail_message m ON m.id = v.mail_message_id WHERE m.model = 'helpdesk.ticket';
-SELECT 'ticket followers', count(*), md5(string_agg(concat_ws(':', id, res_id, partner_id), ',' ORDER BY id)) FROM mail_followers WHERE res_model = 'helpdesk.ticket';
-SELECT 'ticket attachments', count(*), md5(string_agg(concat_ws(':', id, res_id, checksum), ',' ORDER BY id)) FROM ir_attachment WHERE res_model = 'helpdesk.ticket';
-SELECT 'ticket ratings', count(*), md5(string_agg(concat_ws(':', id, res_id, rating), ',' ORDER BY id)) FROM rating_rating WHERE res_model = 'helpdesk.ticket';
-SELECT 'SLA lines', count(*), md5(string_agg(concat_ws(':', id, ticket_id, policy_id, deadline), ',' ORDER BY id)) FROM helpdesk_ticket_sla;
-SELECT 'SLA intervals', count(*), md5(string_agg(concat_ws(':', id, sla_id, date_start, date_stop), ',' ORDER BY id)) FROM helpdesk_ticket_sla_interval;
-SELECT 'escalation logs', count(*), md5(string_agg(concat_ws(':', id, ticket_id, date), ',' ORDER BY id)) FROM helpdesk_escalation_log;
-SELECT 'sale orders of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM sale_order WHERE helpdesk_ticket_id IS NOT NULL;
-SELECT 'tasks of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM project_task WHERE helpdesk_ticket_id IS NOT NULL;
-SELECT 'invoices of tickets', count(*), md5(string_agg(concat_ws(':', move_id, ticket_id), ',' ORDER BY move_id, ticket_id)) FROM helpdesk_ticket_account_move_rel;
+SELECT 'tickets', count(*), md5(string_agg(concat_ws(':', id, reference, partner_id, team_id, stage_id, user_id), ',' ORDER BY id)) FROM helpdesk_ticket WHERE id <= hd_bound('helpdesk_ticket');
+SELECT 'ticket messages', count(*), md5(string_agg(concat_ws(':', id, res_id, author_id, message_type), ',' ORDER BY id)) FROM mail_message WHERE model = 'helpdesk.ticket' AND id <= hd_bound('mail_message');
+SELECT 'ticket tracking values', count(*), md5(string_agg(concat_ws(':', v.id, v.mail_message_id), ',' ORDER BY v.id)) FROM mail_tracking_value v JOIN mail_message m ON m.id = v.mail_message_id WHERE m.model = 'helpdesk.ticket' AND v.id <= hd_bound('mail_tracking_value');
+SELECT 'ticket followers', count(*), md5(string_agg(concat_ws(':', id, res_id, partner_id), ',' ORDER BY id)) FROM mail_followers WHERE res_model = 'helpdesk.ticket' AND id <= hd_bound('mail_followers');
+SELECT 'ticket attachments', count(*), md5(string_agg(concat_ws(':', id, res_id, checksum), ',' ORDER BY id)) FROM ir_attachment WHERE res_model = 'helpdesk.ticket' AND id <= hd_bound('ir_attachment');
+SELECT 'ticket ratings', count(*), md5(string_agg(concat_ws(':', id, res_id, rating), ',' ORDER BY id)) FROM rating_rating WHERE res_model = 'helpdesk.ticket' AND id <= hd_bound('rating_rating');
+SELECT 'SLA lines', count(*), md5(string_agg(concat_ws(':', id, ticket_id, policy_id, deadline), ',' ORDER BY id)) FROM helpdesk_ticket_sla WHERE id <= hd_bound('helpdesk_ticket_sla');
+SELECT 'SLA intervals', count(*), md5(string_agg(concat_ws(':', id, sla_id, date_start, date_stop), ',' ORDER BY id)) FROM helpdesk_ticket_sla_interval WHERE id <= hd_bound('helpdesk_ticket_sla_interval');
+SELECT 'escalation logs', count(*), md5(string_agg(concat_ws(':', id, ticket_id, date), ',' ORDER BY id)) FROM helpdesk_escalation_log WHERE id <= hd_bound('helpdesk_escalation_log');
+SELECT 'sale orders of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM sale_order WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('sale_order');
+SELECT 'tasks of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM project_task WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('project_task');
+SELECT 'invoices of tickets', count(*), md5(string_agg(concat_ws(':', move_id, ticket_id), ',' ORDER BY move_id, ticket_id)) FROM helpdesk_ticket_account_move_rel WHERE move_id <= hd_bound('account_move') AND ticket_id <= hd_bound('helpdesk_ticket');
 EOF
         # Related tickets: a symmetric table before 19.0.1.7.0, one typed link per pair since (both ways here).
         if [[ "$has_links" == t ]]; then
-            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', a, b), ',' ORDER BY a, b)) FROM (SELECT ticket_id AS a, target_id AS b FROM helpdesk_ticket_link UNION ALL SELECT target_id, ticket_id FROM helpdesk_ticket_link) pairs;"
+            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', a, b), ',' ORDER BY a, b)) FROM (SELECT ticket_id AS a, target_id AS b FROM helpdesk_ticket_link UNION ALL SELECT target_id, ticket_id FROM helpdesk_ticket_link) pairs WHERE a <= hd_bound('helpdesk_ticket') AND b <= hd_bound('helpdesk_ticket');"
         else
-            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', ticket_id, related_ticket_id), ',' ORDER BY ticket_id, related_ticket_id)) FROM helpdesk_ticket_related_rel;"
+            echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', ticket_id, related_ticket_id), ',' ORDER BY ticket_id, related_ticket_id)) FROM helpdesk_ticket_related_rel WHERE ticket_id <= hd_bound('helpdesk_ticket') AND related_ticket_id <= hd_bound('helpdesk_ticket');"
         fi
-        [[ "$has_repair" != t ]] || echo "SELECT 'repairs of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM repair_order WHERE helpdesk_ticket_id IS NOT NULL;"
-        [[ "$has_crm" != t ]] || echo "SELECT 'leads of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM crm_lead WHERE helpdesk_ticket_id IS NOT NULL;"
+        [[ "$has_repair" != t ]] || echo "SELECT 'repairs of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM repair_order WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('repair_order');"
+        [[ "$has_crm" != t ]] || echo "SELECT 'leads of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM crm_lead WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('crm_lead');"
     } | sql -F '|'
 }
 
@@ -107,6 +108,21 @@ SELECT model.model, server.code
  WHERE imd.module = 'helpdesk_itil' AND imd.name = 'ir_cron_helpdesk_sla_watch';
 EOF
 }
+
+# What the database holds now, by the highest id per table: the upgrade may add rows (demo
+# data of features added since, like a demo ticket), so both snapshots compare the rows that
+# existed before it; those must all be there, unchanged.
+bound_tables=(helpdesk_ticket mail_message mail_tracking_value mail_followers ir_attachment rating_rating
+    helpdesk_ticket_sla helpdesk_ticket_sla_interval helpdesk_escalation_log sale_order project_task account_move
+    repair_order crm_lead)
+{
+    echo "CREATE TABLE hd_upgrade_check_bounds (name text PRIMARY KEY, max_id integer NOT NULL);"
+    for table in "${bound_tables[@]}"; do
+        [[ "$(sql -c "SELECT to_regclass('$table') IS NOT NULL")" == t ]] || continue
+        echo "INSERT INTO hd_upgrade_check_bounds SELECT '$table', COALESCE(max(id), 0) FROM $table;"
+    done
+    echo "CREATE FUNCTION hd_bound(text) RETURNS integer LANGUAGE sql STABLE AS \$\$ SELECT max_id FROM hd_upgrade_check_bounds WHERE name = \$1 \$\$;"
+} | sql
 
 step "snapshot before the upgrade"
 snapshot >"$WORK/before.txt"
