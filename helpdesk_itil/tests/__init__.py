@@ -72,6 +72,8 @@ from . import test_knowledge_tour
 from . import test_ticket_checklist
 from . import test_ticket_checklist_tour
 from . import test_problem
+from . import test_problem_article
+from . import test_problem_match
 from . import test_problem_portal
 from . import test_problem_proposal
 from . import test_problem_tour
