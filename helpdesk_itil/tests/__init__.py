@@ -62,6 +62,7 @@ from . import test_triage_channels
 from . import test_triage_suggestions
 from . import test_ticket_links
 from . import test_migration_links
+from . import test_migration_problem_article
 from . import test_ticket_merge
 from . import test_ticket_merge_sla
 from . import test_ticket_merge_http
