@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.12.0",
+    "version": "19.0.1.15.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",
@@ -46,6 +46,7 @@
         "views/helpdesk_problem_views.xml",
         "views/helpdesk_problem_proposal_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/res_users_views.xml",
         "views/helpdesk_team_views.xml",
         "views/helpdesk_sla_policy_views.xml",
         "views/helpdesk_ticket_sla_views.xml",
@@ -56,7 +57,6 @@
         "wizard/helpdesk_ticket_escalate_views.xml",
         "wizard/helpdesk_ticket_close_views.xml",
         "wizard/helpdesk_ticket_remind_views.xml",
-        "views/res_users_views.xml",
         "views/helpdesk_macro_views.xml",
         "wizard/helpdesk_ticket_macro_views.xml",
         "views/mail_canned_response_views.xml",

@@ -28,8 +28,11 @@ drop_db "$DB"
 
 # Plain install, no --test-enable: that would also run the tests of every
 # dependency (base, mail, ...).  Our tests run below through pytest.
-log "installing $ADDONS into $DB"
-odoo_bin -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn \
+# hr_holidays is not a dependency: installed beside our addons so that assignment is
+# tested against real validated time off (Odoo's Time Off app creates the leaves we read).
+TEST_EXTRA_ADDONS="hr_holidays"
+log "installing $ADDONS (and $TEST_EXTRA_ADDONS) into $DB"
+odoo_bin -d "$DB" -i "$ADDONS,$TEST_EXTRA_ADDONS" --stop-after-init --log-level=warn \
     || die "installation of $ADDONS failed (see log above)"
 
 log "running pytest on ${test_dirs[*]}"

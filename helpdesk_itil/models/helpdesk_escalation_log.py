@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, mute_logger
 
 from .helpdesk_escalation_rule import TRIGGERS
+from .res_users import SUPPORT_LEVELS
 
 
 class HelpdeskEscalationLog(models.Model):
@@ -37,6 +38,10 @@ class HelpdeskEscalationLog(models.Model):
         required=True,
         default=lambda self: self.env.user,
         help="The person who escalated, or the system user for automatic escalations.",
+    )
+    support_level_from = fields.Selection(SUPPORT_LEVELS, string="From Support Level")
+    support_level_to = fields.Selection(
+        SUPPORT_LEVELS, string="To Support Level", help="Set by an escalation by complexity (a functional escalation)."
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     reason = fields.Text(required=True)

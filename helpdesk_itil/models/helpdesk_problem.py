@@ -1,9 +1,12 @@
+import hashlib
+import re
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import html2plaintext, is_html_empty
+from odoo.tools import SQL, html2plaintext, is_html_empty
 
 from ..tools import similarity
 from ..tools.text import normalize_subject
@@ -24,7 +27,16 @@ OPEN_PROBLEM_STATES = ("new", "investigating", "known_error")
 # known-error match (same category); lower than the duplicates' 0.6: a title names the
 # symptom in general terms, a subject in the customer's.
 KNOWN_ERROR_SIMILARITY = 0.4
+# Least share of a known error's title or symptom found in the ticket's subject and
+# description (tools.similarity, measure "within"; same category).
+KNOWN_ERROR_WITHIN_SIMILARITY = 0.6
 KNOWN_ERROR_MATCH_LIMIT = 3
+# How much of a ticket's description the known-error match reads.
+KNOWN_ERROR_TEXT_LIMIT = 2000
+# States whose problem keeps its knowledge article's text (see _sync_article).
+ARTICLE_STATES = ("known_error", "resolved", "closed")
+# What the article's text is written from.
+ARTICLE_FIELDS = {"symptom", "root_cause", "workaround", "permanent_fix", "error_code"}
 # The closure code of incidents resolved with their problem.
 SOLVED_BY_PROBLEM_CODE = "solved_by_problem"
 
@@ -93,7 +105,25 @@ class HelpdeskProblem(models.Model):
         "contains it is matched to this known error.",
     )
     change_reference = fields.Char(string="Change", tracking=True, help="The change (request) that fixes it.")
-    article_id = fields.Many2one("helpdesk.article", string="Knowledge Article", tracking=True)
+    article_id = fields.Many2one("helpdesk.article", string="Knowledge Article", tracking=True, copy=False)
+    article_digest = fields.Char(
+        copy=False,
+        readonly=True,
+        help="The digest of the text this problem last wrote in its article; empty when the article is not "
+        "(or no longer) written by the problem: chosen by hand, or edited in the knowledge base since.",
+    )
+    article_follows = fields.Boolean(
+        string="Article Follows the Problem",
+        compute="_compute_article_follows",
+        help="The article's text is rewritten when the symptom, root cause, workaround, permanent fix or "
+        "error code change; editing the article in the knowledge base stops it.",
+    )
+    symptom_normalized = fields.Char(
+        compute="_compute_symptom_normalized",
+        store=True,
+        precompute=True,
+        help="The symptom's words, lower-cased (tools.similarity.query_words): the known-error match.",
+    )
     known_error_date = fields.Datetime(string="Known Error On", readonly=True, copy=False)
     resolved_date = fields.Datetime(string="Resolved On", readonly=True, copy=False)
     closed_date = fields.Datetime(string="Closed On", readonly=True, copy=False)
@@ -108,6 +138,16 @@ class HelpdeskProblem(models.Model):
     def _compute_title_normalized(self):
         for problem in self:
             problem.title_normalized = normalize_subject(problem.name) or False
+
+    @api.depends("article_id", "article_digest")
+    def _compute_article_follows(self):
+        for problem in self:
+            problem.article_follows = bool(problem.article_id and problem.article_digest)
+
+    @api.depends("symptom")
+    def _compute_symptom_normalized(self):
+        for problem in self:
+            problem.symptom_normalized = similarity.query_words(html2plaintext(problem.symptom or "")) or False
 
     @api.depends("impact", "urgency", "company_id")
     def _compute_priority(self):
@@ -155,10 +195,15 @@ class HelpdeskProblem(models.Model):
         state = vals.get("state")
         if state or {"workaround", "permanent_fix"}.intersection(vals):
             self._check_state_requirements([vals], records=self)
+        if "article_id" in vals and "article_digest" not in vals:
+            # An article chosen by hand is the agent's: the problem never writes it.
+            vals = dict(vals, article_digest=False)
         entering = self.filtered(lambda p: p.state != state) if state else self.browse()
         result = super().write(vals)
         if entering:
             entering._on_state_entered(state, fields.Datetime.now())
+        if ARTICLE_FIELDS.intersection(vals):
+            (self - entering).filtered(lambda p: p.state in ARTICLE_STATES)._sync_article()
         return result
 
     @api.depends("reference", "name")
@@ -201,13 +246,14 @@ class HelpdeskProblem(models.Model):
         """Stamp when it happened; a known error's workaround reaches its open incidents."""
         if state == "known_error":
             self.filtered(lambda p: not p.known_error_date).write({"known_error_date": now})
+            self._sync_article(create=True)
             for problem in self:
-                problem._ensure_article()
                 problem._post_workaround_note(problem._open_incidents().sudo())
         elif state in ("resolved", "closed"):
             self.filtered(lambda p: not p.resolved_date).write({"resolved_date": now})
             if state == "closed":
                 self.write({"closed_date": now})
+            self._sync_article()
         elif state in ("new", "investigating"):
             self.write({"resolved_date": False, "closed_date": False})
 
@@ -232,6 +278,20 @@ class HelpdeskProblem(models.Model):
 
     def action_reopen(self):
         self.write({"state": "investigating"})
+
+    def action_update_article(self):
+        """Write the knowledge article's text from the problem now (creating the article if
+        it has none), replacing edits made in the knowledge base: from then on it follows
+        the problem again."""
+        self.ensure_one()
+        if self.state not in ARTICLE_STATES:
+            raise UserError(
+                self.env._(
+                    "%(problem)s is not a known error yet: its article is written from its workaround.",
+                    problem=self.reference,
+                )
+            )
+        self._sync_article(create=True, force=True)
 
     def action_view_incidents(self):
         self.ensure_one()
@@ -326,18 +386,89 @@ class HelpdeskProblem(models.Model):
         if self.state == "known_error":
             self._post_workaround_note(tickets.filtered(lambda t: t.state in OPEN_STATES).sudo())
 
-    def _ensure_article(self):
-        """The known error's knowledge article: a draft written from its symptom and
-        workaround, for the owner to review and publish, unless it has one."""
+    @api.model
+    def _article_digest(self, body):
+        """A digest of an article body's text (not its markup: the editor may reformat
+        what nobody changed)."""
+        text = " ".join(html2plaintext(body or "").split())
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _article_body(self):
+        """The article's text as the problem writes it: error code, symptom, root cause,
+        workaround, and the permanent fix once resolved."""
         self.ensure_one()
-        if self.article_id:
-            return
-        body = Markup("<h3>%s</h3>%s<h3>%s</h3>%s") % (
-            self.env._("Symptom"),
-            self.symptom or Markup("<p>%s</p>") % self.name,
-            self.env._("Workaround"),
-            self.workaround,
-        )
+        sections = []
+        if self.error_code:
+            sections.append((self.env._("Error Code"), Markup("<p><code>%s</code></p>") % self.error_code))
+        sections.append((self.env._("Symptom"), self.symptom or Markup("<p>%s</p>") % self.name))
+        if not is_html_empty(self.root_cause):
+            sections.append((self.env._("Root Cause"), self.root_cause))
+        sections.append((self.env._("Workaround"), self.workaround))
+        if self.state in ("resolved", "closed") and not is_html_empty(self.permanent_fix):
+            sections.append((self.env._("Permanent Fix"), self.permanent_fix))
+        return Markup().join(Markup("<h3>%s</h3>%s") % (title, text or Markup()) for title, text in sections)
+
+    def _article_link(self):
+        return Markup("<a href='/odoo/helpdesk.article/%s'>%s</a>") % (self.article_id.id, self.article_id.name)
+
+    def _sync_article(self, create=False, force=False):
+        """The one rule of a problem's knowledge article, called when the problem becomes a
+        known error, is resolved or closed, or changes what the article says while it is one:
+
+        - no article: one is drafted from the problem (`create`: on becoming a known error);
+        - an article the problem wrote and nobody edited since (its text's digest is the one
+          the problem stored): its text is rewritten and keeps its state and visibility;
+        - an article edited in the knowledge base since: kept as it is, and no longer
+          written by the problem (a note on the problem says so); an article chosen by hand
+          is never written.
+
+        `force` (Update Article) rewrites the text whatever happened to it. The chatter of
+        the problem and of the article tells what was done."""
+        for problem in self:
+            article = problem.article_id
+            body = problem._article_body()
+            if not article:
+                if create:
+                    problem._create_article(body)
+                continue
+            if not force and not problem.article_digest:
+                continue
+            if not force and problem._article_digest(article.body) != problem.article_digest:
+                problem.article_digest = False
+                problem.message_post(
+                    body=Markup("<p>%s</p>")
+                    % self.env._(
+                        "The knowledge article %(article)s was edited since this problem last wrote it: "
+                        "it keeps its text and no longer follows the problem. Use Update Article to "
+                        "rewrite it from the problem.",
+                        article=problem._article_link(),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
+            if problem._article_digest(body) == problem._article_digest(article.body):
+                if problem.article_digest != problem._article_digest(body):
+                    problem.article_digest = problem._article_digest(body)
+                continue
+            article.write({"body": body})
+            problem.article_digest = problem._article_digest(article.body)
+            problem.message_post(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "The knowledge article %(article)s was updated from the problem.",
+                    article=problem._article_link(),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            article.message_post_with_source(
+                "mail.message_origin_link",
+                render_values={"self": article, "origin": problem, "edit": True},
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _create_article(self, body):
+        """Draft the problem's knowledge article, for the owner to review and publish."""
+        self.ensure_one()
         article = self.env["helpdesk.article"].create(
             {
                 "name": self.name,
@@ -347,10 +478,19 @@ class HelpdeskProblem(models.Model):
                 "owner_id": (self.user_id or self.env.user).id,
             }
         )
-        self.article_id = article
+        self.write({"article_id": article.id, "article_digest": self._article_digest(article.body)})
         article.message_post_with_source(
             "mail.message_origin_link",
             render_values={"self": article, "origin": self},
+            subtype_xmlid="mail.mt_note",
+        )
+        self.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "The knowledge article %(article)s was drafted from the known error: it follows the problem "
+                "until it is edited in the knowledge base.",
+                article=self._article_link(),
+            ),
             subtype_xmlid="mail.mt_note",
         )
 
@@ -378,25 +518,67 @@ class HelpdeskProblem(models.Model):
 
     @api.model
     def _match_known_errors(self, ticket):
-        """Known errors a ticket looks like: one whose error code its subject or
-        description contains, or one of its category whose title resembles its subject
-        (tools.similarity, as similar tickets). The current user's record rules apply."""
+        """Known errors a ticket looks like, the closest first, in one query whatever the
+        number of known errors:
+
+        - its subject or description contains the error code (whole words, punctuation
+          aside: ``VPN-IKE-619`` matches "vpn ike 619", ``E42`` does not match ``E420``);
+        - or, in the ticket's category, the problem's title resembles its subject, or the
+          title or symptom appears in its subject and description (tools.similarity).
+
+        Resolved, closed and cancelled problems never match. The current user's record rules
+        apply."""
+        description = html2plaintext(ticket.description or "")[:KNOWN_ERROR_TEXT_LIMIT]
+        text = f"{ticket.name or ''} {description}"
+        code_text = " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+        if not code_text:
+            return self.browse()
         base = Domain("state", "=", "known_error") & Domain(
             "company_id", "in", (ticket.company_id | self.env.company).ids
         )
-        text = f"{ticket.name or ''} {html2plaintext(ticket.description or '')}".lower()
-        matches = self.browse()
-        for problem in self.search_fetch(base & Domain("error_code", "!=", False), ["error_code"]):
-            if problem.error_code.strip().lower() in text:
-                matches |= problem
-        if ticket.category_id and ticket.name:
-            found = similarity.find_similar(
-                self,
-                "title_normalized",
-                normalize_subject(ticket.name),
-                domain=base & Domain("category_id", "=", ticket.category_id.id),
-                limit=KNOWN_ERROR_MATCH_LIMIT,
-                threshold=KNOWN_ERROR_SIMILARITY,
+        # The columns compared below in SQL (the domain's are flushed by _search).
+        self.flush_model(["error_code", "category_id", "title_normalized", "symptom_normalized"])
+        query = self._search(base)
+
+        def column(name):
+            return SQL.identifier(query.table, name)
+
+        code = SQL("btrim(regexp_replace(lower(%s), '[^[:alnum:]]+', ' ', 'g'))", column("error_code"))
+        code_hit = SQL(
+            "(%(code)s <> '' AND position(' ' || %(code)s || ' ' IN %(text)s) > 0)",
+            code=code,
+            text=f" {code_text} ",
+        )
+        if ticket.category_id:
+            registry = self.env.registry
+            words = SQL("%s", similarity.query_words(text))
+            title = SQL(
+                "COALESCE(%s, 0.0)",
+                similarity.similarity_sql(
+                    registry, column("title_normalized"), SQL("%s", normalize_subject(ticket.name or ""))
+                ),
             )
-            matches |= self.browse(problem.id for problem, _score in found)
-        return matches[:KNOWN_ERROR_MATCH_LIMIT]
+            within = SQL(
+                "GREATEST(COALESCE(%s, 0.0), COALESCE(%s, 0.0))",
+                similarity.similarity_sql(registry, column("title_normalized"), words, "within"),
+                similarity.similarity_sql(registry, column("symptom_normalized"), words, "within"),
+            )
+            similar = SQL(
+                "(%s = %s AND (%s >= %s OR %s >= %s))",
+                column("category_id"),
+                ticket.category_id.id,
+                title,
+                KNOWN_ERROR_SIMILARITY,
+                within,
+                KNOWN_ERROR_WITHIN_SIMILARITY,
+            )
+            score = SQL("GREATEST(%s, %s)", title, within)
+        else:
+            similar = score = None
+        query.add_where(SQL("(%s OR %s)", code_hit, similar) if similar else code_hit)
+        if ticket.category_id:
+            query.order = SQL("%s DESC, %s DESC, %s DESC", code_hit, score, column("id"))
+        else:
+            query.order = SQL("%s DESC", column("id"))
+        query.limit = KNOWN_ERROR_MATCH_LIMIT
+        return self.browse(row[0] for row in self.env.execute_query(query.select(column("id"))))

@@ -9,7 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .helpdesk_priority_matrix import URGENT_PRIORITIES
+from .helpdesk_priority_matrix import PRIORITY_WEIGHTS, URGENT_PRIORITIES
 from .helpdesk_stage import OPEN_STATES
 
 # Notifications: what a member follows the team with when they join it (README
@@ -105,11 +105,15 @@ class HelpdeskTeam(models.Model):
             ("manual", "Manual"),
             ("round_robin", "Round Robin"),
             ("least_open", "Least Open Tickets"),
+            ("skills", "By Skill, then Least Open Tickets"),
         ],
         required=True,
         default="manual",
         help="How new tickets without an assignee get one: not at all (manual), each "
-        "member in turn (round robin), or the member with the fewest open tickets.",
+        "member in turn (round robin), the member with the fewest open tickets, or the one with "
+        "the fewest open tickets among the members skilled in the ticket's category, product, "
+        "customer language and support level (else the whole team). Members on leave are "
+        "skipped; nobody gets more than their ticket capacity.",
     )
     last_assigned_user_id = fields.Many2one(
         "res.users", readonly=True, copy=False, help="Where round robin continues from."
@@ -698,8 +702,15 @@ class HelpdeskTeam(models.Model):
         caller says so (never another team's stage)."""
         return self[:1]._get_stages().filtered(lambda stage: stage.state == state)[:1]
 
-    def _pick_assignees(self, count):
-        """Return `count` users (empty records for manual teams) for new tickets."""
+    def _pick_assignees(self, count, tickets=None):
+        """Return `count` users for new tickets (`tickets`, when given, in that order: their
+        priority and skills count); an empty user where nobody may take one (manual team,
+        everyone on leave or at capacity).
+
+        The one home of automatic assignment: members on leave are skipped; a member never
+        goes beyond their capacity (open tickets weighted by priority, PRIORITY_WEIGHTS);
+        "by skill" picks among the members with the ticket's skills (``_has_ticket_skills``),
+        else among the whole team."""
         self.ensure_one()
         members = self.member_ids.filtered("active").sorted("id")
         if self.assignment_method != "manual" and members:
@@ -713,20 +724,106 @@ class HelpdeskTeam(models.Model):
         # the row (the foreign key); FOR UPDATE would wait for it, and two such requests would
         # deadlock on each other (seen in the load test). Assignments still queue per team.
         self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
-        if self.assignment_method == "round_robin":
+        tickets = list(tickets or [self.env["helpdesk.ticket"]] * count)
+        capped = any(member.sudo().helpdesk_capacity for member in members)
+        if self.assignment_method == "round_robin" and not capped:
             start = 0
             if self.last_assigned_user_id in members:
                 start = list(members).index(self.last_assigned_user_id) + 1
             picked = [members[(start + i) % len(members)] for i in range(count)]
             self.sudo().last_assigned_user_id = picked[-1]
             return picked
-        loads = self._open_ticket_loads(members)
+        counts, workloads = self._open_ticket_workloads(members)
+        if self.assignment_method == "round_robin":
+            return self._pick_round_robin(members, tickets, workloads)
+        return [
+            self._pick_least_loaded(members, ticket, counts, workloads, skills=self.assignment_method == "skills")
+            for ticket in tickets
+        ]
+
+    def _pick_round_robin(self, members, tickets, workloads):
+        """Round robin that passes over members at capacity (see ``_has_room``)."""
+        start = 0
+        if self.last_assigned_user_id in members:
+            start = list(members).index(self.last_assigned_user_id) + 1
         picked = []
-        for _i in range(count):
-            user = min(members, key=lambda u: (loads[u], u.id))
-            loads[user] += 1
+        for ticket in tickets:
+            weight = self._ticket_weight(ticket)
+            user = self.env["res.users"]
+            for i in range(len(members)):
+                member = members[(start + i) % len(members)]
+                if self._has_room(member, workloads[member], weight):
+                    user = member
+                    start = (start + i + 1) % len(members)
+                    workloads[member] += weight
+                    break
             picked.append(user)
+        last = [user for user in picked if user]
+        if last:
+            self.sudo().last_assigned_user_id = last[-1]
         return picked
+
+    def _pick_least_loaded(self, members, ticket, counts, workloads, skills=False, strict=False):
+        """The member with the fewest open tickets (then the lowest id) among those with room
+        for `ticket`; with `skills`, among those who also have its skills, else (unless
+        `strict`) among the whole team. Updates `counts` and `workloads` with the pick."""
+        weight = self._ticket_weight(ticket)
+        candidates = members.filtered(lambda member: self._has_room(member, workloads[member], weight))
+        if skills:
+            skilled = candidates.filtered(lambda member: self._has_ticket_skills(member, ticket))
+            candidates = skilled if skilled or strict else candidates
+        if not candidates:
+            return self.env["res.users"]
+        user = min(candidates, key=lambda member: (counts[member], member.id))
+        counts[user] += 1
+        workloads[user] += weight
+        return user
+
+    def _pick_next_level(self, ticket):
+        """For an escalation by complexity: the member of this team, not on leave, with room
+        and `ticket`'s skills at its (already raised) support level, fewest open tickets
+        first; empty when there is none (no fallback: a lower level cannot take it)."""
+        self.ensure_one()
+        members = self.member_ids.filtered("active").sorted("id")
+        members -= self._users_on_leave(members)
+        if not members:
+            return self.env["res.users"]
+        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        counts, workloads = self._open_ticket_workloads(members)
+        return self._pick_least_loaded(members, ticket, counts, workloads, skills=True, strict=True)
+
+    @api.model
+    def _ticket_weight(self, ticket):
+        """What `ticket` (empty: a ticket of the default priority, P3) weighs in a workload."""
+        return PRIORITY_WEIGHTS[ticket.priority or "3"]
+
+    @api.model
+    def _has_room(self, user, workload, weight):
+        """Whether `user` may take a ticket weighing `weight` on top of `workload` (0: no limit)."""
+        capacity = user.sudo().helpdesk_capacity
+        return not capacity or workload + weight <= capacity
+
+    @api.model
+    def _has_ticket_skills(self, user, ticket):
+        """Whether `user` has `ticket`'s skills: its category (or a parent category), its
+        product, its customer's language (the agent's own language or a support language) and
+        its support level (or a higher one). A ticket without category, product or customer
+        language asks nothing on that count."""
+        if not ticket:
+            return True
+        user = user.sudo()
+        ticket = ticket.sudo()
+        if not ticket._support_level_covered(user):
+            return False
+        category = ticket.category_id
+        if category:
+            lineage = {int(cid) for cid in category.parent_path.split("/") if cid}
+            if not lineage & set(user.helpdesk_category_ids.ids):
+                return False
+        if ticket.product_id and ticket.product_id not in user.helpdesk_product_ids:
+            return False
+        lang = ticket.partner_id.lang
+        return not lang or lang == user.lang or lang in user.helpdesk_lang_ids.mapped("code")
 
     @api.model
     def _users_on_leave(self, users, at=None):
@@ -768,15 +865,27 @@ class HelpdeskTeam(models.Model):
     @api.model
     def _open_ticket_loads(self, users):
         """{user: number of open tickets assigned to them, in every team}, one query."""
-        loads = dict.fromkeys(users, 0)
-        loads.update(
+        return self._open_ticket_workloads(users)[0]
+
+    @api.model
+    def _open_ticket_workloads(self, users):
+        """({user: open tickets}, {user: open tickets weighted by priority}) of the tickets
+        assigned to `users` in every team, in one query."""
+        counts = dict.fromkeys(users, 0)
+        workloads = dict.fromkeys(users, 0)
+        groups = (
             self.env["helpdesk.ticket"]
             .sudo()
             ._read_group(
-                Domain("user_id", "in", users.ids) & Domain("state", "in", OPEN_STATES), ["user_id"], ["__count"]
+                Domain("user_id", "in", users.ids) & Domain("state", "in", OPEN_STATES),
+                ["user_id", "priority"],
+                ["__count"],
             )
         )
-        return loads
+        for user, priority, count in groups:
+            counts[user] += count
+            workloads[user] += count * PRIORITY_WEIGHTS[priority]
+        return counts, workloads
 
     # ------------------------------------------------------------------
     # Notifications: who follows the team for what (README "Notifications")

@@ -23,6 +23,7 @@ from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRI
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY
 from .res_partner import PRIORITY_BOOST_TIERS
+from .res_users import SUPPORT_LEVELS
 
 _logger = logging.getLogger(__name__)
 
@@ -237,6 +238,22 @@ class HelpdeskTicket(models.Model):
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     category_id = fields.Many2one("helpdesk.category", tracking=True, index=True)
+    product_id = fields.Many2one(
+        "product.product",
+        tracking=True,
+        index="btree_not_null",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="The product or service the ticket is about; team assignment by skill prefers agents skilled in it.",
+    )
+    support_level = fields.Selection(
+        SUPPORT_LEVELS,
+        default="l1",
+        required=True,
+        tracking=True,
+        copy=False,
+        help="L1 first line, L2 specialist, L3 expert: who may take the ticket when the team assigns by "
+        "skill. An escalation by complexity raises it.",
+    )
     type_id = fields.Many2one("helpdesk.ticket.type", tracking=True, index=True)
     tag_ids = fields.Many2many("helpdesk.tag", string="Tags")
     channel = fields.Selection(CHANNELS, default="internal", required=True, index=True, tracking=True)
@@ -1358,7 +1375,7 @@ class HelpdeskTicket(models.Model):
         if team_before:
             moved = self.filtered(lambda t: t.team_id != team_before[t.id] and t.user_id not in t.team_id.member_ids)
             for team, tickets in moved.grouped("team_id").items():
-                users = team._pick_assignees(len(tickets)) if team else [self.env["res.users"]] * len(tickets)
+                users = team._pick_assignees(len(tickets), tickets) if team else [self.env["res.users"]] * len(tickets)
                 for ticket, user in zip(tickets, users, strict=True):
                     ticket.user_id = user
         if priority_before:
@@ -1429,6 +1446,13 @@ class HelpdeskTicket(models.Model):
         elif state == "closed":
             self._send_rating_request()
 
+    def _support_level_covered(self, user):
+        """Whether `user` works at this ticket's support level or above."""
+        self.ensure_one()
+        order = [level for level, _label in SUPPORT_LEVELS]
+        reached = user.sudo().helpdesk_support_level
+        return bool(user) and order.index(reached or "l1") >= order.index(self.support_level or "l1")
+
     def _auto_assign(self):
         """Give unassigned tickets an assignee by their team's assignment method."""
         unassigned = self.filtered(lambda t: not t.user_id and t.team_id and t.team_id.assignment_method != "manual")
@@ -1436,7 +1460,7 @@ class HelpdeskTicket(models.Model):
         tickets_by_user = defaultdict(lambda: self.browse())
         for team in unassigned.team_id:
             team_tickets = unassigned.filtered(lambda t, team=team: t.team_id == team)
-            for ticket, user in zip(team_tickets, team._pick_assignees(len(team_tickets)), strict=True):
+            for ticket, user in zip(team_tickets, team._pick_assignees(len(team_tickets), team_tickets), strict=True):
                 if user:
                     tickets_by_user[user] |= ticket
         # One write per assignee. No "assigned to you" email per ticket: a burst of alerts
@@ -2738,6 +2762,7 @@ class HelpdeskTicket(models.Model):
         details=None,
         attachments=None,
         after=None,
+        support_level=None,
     ):
         """Raise this ticket to escalation `level`: the one way to escalate, for the escalation
         rules and the Escalate wizard alike.
@@ -2756,6 +2781,8 @@ class HelpdeskTicket(models.Model):
         :param notes: more lines for the note (e.g. who is on leave)
         :param details: HTML appended to the note (a rule's instructions, steps already tried)
         :param attachments: files attached to the note (logs, screenshots)
+        :param support_level: a higher support level (escalation by complexity): without a
+            given `user`, an assignee below it is replaced by the team's pick of that level
         :return: the log, empty when another worker already logged this rule's escalation
         """
         self.ensure_one()
@@ -2773,6 +2800,17 @@ class HelpdeskTicket(models.Model):
             vals["user_id"] = user.id
         lines = [self.env._("Level: %(old)s → %(new)s.", old=level_from, new=level)]
         labels = dict(PRIORITIES)
+        levels = dict(SUPPORT_LEVELS)
+        if support_level and support_level != self.support_level:
+            vals["support_level"] = support_level
+            log.write({"support_level_from": self.support_level, "support_level_to": support_level})
+            lines.append(
+                self.env._(
+                    "Support level: %(old)s → %(new)s (too complex for %(old)s).",
+                    old=levels[self.support_level],
+                    new=levels[support_level],
+                )
+            )
         if raise_priority and self.priority > PRIORITIES[0][0]:
             vals["priority"] = str(int(self.priority) - 1)
             lines.append(
@@ -2793,6 +2831,19 @@ class HelpdeskTicket(models.Model):
                 if on_leave:
                     names = ", ".join(on_leave.sorted("id").mapped("name"))
                     lines.append(self.env._("Skipped (on leave): %(names)s.", names=names))
+        if "support_level" in vals and user is None and not self._support_level_covered(self.user_id):
+            picked = self.team_id._pick_next_level(self) if self.team_id else self.env["res.users"]
+            if picked:
+                self.write({"user_id": picked.id})
+            else:
+                lines.append(
+                    self.env._(
+                        "No %(level)s agent with the ticket's skills is available in %(team)s: choose an "
+                        "assignee or another team.",
+                        level=levels[support_level],
+                        team=self.team_id.name or "-",
+                    )
+                )
         if self.user_id != user_from:
             lines.append(
                 self.env._("Assignee: %(old)s → %(new)s.", old=user_from.name or "-", new=self.user_id.name or "-")

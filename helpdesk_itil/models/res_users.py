@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from .helpdesk_stage import OPEN_STATES
@@ -12,6 +13,21 @@ _logger = logging.getLogger(__name__)
 
 # Agents handled per committed batch of the daily digest.
 DIGEST_BATCH_SIZE = 50
+
+# Support levels of agents and tickets, lowest first: an agent works tickets of their level
+# and below; an escalation by complexity raises a ticket to the next one.
+SUPPORT_LEVELS = [("l1", "L1"), ("l2", "L2"), ("l3", "L3")]
+# What helpdesk managers may set on agents (the "Agents" list) without user administration
+# rights: skills, support level and capacity (team assignment "by skill").
+AGENT_SKILL_FIELDS = frozenset(
+    {
+        "helpdesk_category_ids",
+        "helpdesk_product_ids",
+        "helpdesk_lang_ids",
+        "helpdesk_support_level",
+        "helpdesk_capacity",
+    }
+)
 
 
 class ResUsers(models.Model):
@@ -27,6 +43,43 @@ class ResUsers(models.Model):
         string="Last Helpdesk Digest", readonly=True, copy=False, help="Day (in your time zone) of the last digest."
     )
 
+    # Skills for team assignment "by skill, then least open tickets" (helpdesk.team).
+    helpdesk_category_ids = fields.Many2many(
+        "helpdesk.category",
+        "helpdesk_category_res_users_skill_rel",
+        "user_id",
+        "category_id",
+        string="Skilled in Categories",
+        help="Ticket categories this agent handles, sub-categories included.",
+    )
+    helpdesk_product_ids = fields.Many2many(
+        "product.product",
+        "helpdesk_product_res_users_skill_rel",
+        "user_id",
+        "product_id",
+        string="Skilled in Products",
+        help="Products this agent supports.",
+    )
+    helpdesk_lang_ids = fields.Many2many(
+        "res.lang",
+        "helpdesk_res_lang_res_users_skill_rel",
+        "user_id",
+        "lang_id",
+        string="Support Languages",
+        help="Languages this agent answers customers in, besides their own language (Preferences).",
+    )
+    helpdesk_support_level = fields.Selection(
+        SUPPORT_LEVELS,
+        string="Support Level",
+        default="l1",
+        help="L1 first line, L2 specialist, L3 expert: the agent takes tickets of this level and below.",
+    )
+    helpdesk_capacity = fields.Integer(
+        string="Ticket Capacity",
+        help="Most open tickets this agent is assigned automatically, weighted by priority "
+        "(P1 counts 4, P2 3, P3 2, P4 1). 0: no limit.",
+    )
+
     @property
     def SELF_READABLE_FIELDS(self):
         return [*super().SELF_READABLE_FIELDS, "helpdesk_digest", "helpdesk_digest_date"]
@@ -34,6 +87,38 @@ class ResUsers(models.Model):
     @property
     def SELF_WRITEABLE_FIELDS(self):
         return [*super().SELF_WRITEABLE_FIELDS, "helpdesk_digest"]
+
+    @api.constrains("helpdesk_capacity")
+    def _check_helpdesk_capacity(self):
+        for user in self:
+            if user.helpdesk_capacity < 0:
+                raise ValidationError(
+                    self.env._("%(user)s: the ticket capacity cannot be negative; use 0 for no limit.", user=user.name)
+                )
+
+    def write(self, vals):
+        # Helpdesk managers set agents' skills, level and capacity (Helpdesk > Configuration >
+        # Agents) without being user administrators; nothing else of a user.
+        if (
+            vals
+            and AGENT_SKILL_FIELDS.issuperset(vals)
+            and not self.env.su
+            and not self.has_access("write")
+            and self.env.user.has_group("helpdesk_itil.group_helpdesk_manager")
+        ):
+            if any(user.share for user in self.sudo()):
+                raise AccessError(self.env._("Skills and capacity are for internal users only."))
+            return super(ResUsers, self.sudo()).write(vals)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Skills (team assignment by skill)
+    # ------------------------------------------------------------------
+
+    def _helpdesk_lang_codes(self):
+        """{user: set of language codes they answer in}: their own language and their
+        support languages."""
+        return {user: {user.lang, *user.helpdesk_lang_ids.mapped("code")} - {False} for user in self.sudo()}
 
     # ------------------------------------------------------------------
     # My working hours (tools/business_clock.py on my resource calendar)

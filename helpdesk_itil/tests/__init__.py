@@ -62,6 +62,7 @@ from . import test_triage_channels
 from . import test_triage_suggestions
 from . import test_ticket_links
 from . import test_migration_links
+from . import test_migration_problem_article
 from . import test_ticket_merge
 from . import test_ticket_merge_sla
 from . import test_ticket_merge_http
@@ -72,6 +73,8 @@ from . import test_knowledge_tour
 from . import test_ticket_checklist
 from . import test_ticket_checklist_tour
 from . import test_problem
+from . import test_problem_article
+from . import test_problem_match
 from . import test_problem_portal
 from . import test_problem_proposal
 from . import test_problem_tour

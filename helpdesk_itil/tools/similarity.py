@@ -13,6 +13,9 @@ Two measures:
 - ``word``: a search or a subject against an article title, either possibly the longer:
   the greater of pg_trgm's ``word_similarity()`` both ways, 1 when the words of one appear
   as they are in the other.
+- ``within``: one way only, how well the first text appears somewhere in the second (a known
+  error's title or symptom in a ticket's text): pg_trgm's ``word_similarity()``, 1 when the
+  second contains the words of the first.
 """
 
 import re
@@ -68,14 +71,21 @@ def similarity_sql(registry, left, right, measure="similarity"):
     ``word``: the greater of pg_trgm's ``word_similarity()`` both ways; without the
     extension, the greater of the shares of each text's words that the other contains (1
     when one contains all the words of the other).
+    ``within``: `left` somewhere in `right`: pg_trgm's ``word_similarity(left, right)``;
+    without the extension, the share of the words of `left` that `right` contains.
+    Not for ``find_similar`` (no index operator finds it): for a few rows a domain narrows.
     """
     if registry.has_trigram:
         left, right = trigram_text_sql(registry, left), trigram_text_sql(registry, right)
         if measure == "word":
             return SQL("GREATEST(word_similarity(%s, %s), word_similarity(%s, %s))::float8", left, right, right, left)
+        if measure == "within":
+            return SQL("word_similarity(%s, %s)::float8", left, right)
         return SQL("similarity(%s, %s)::float8", left, right)
     if measure == "word":
         return SQL("GREATEST(%s, %s)", _word_share(left, right), _word_share(right, left))
+    if measure == "within":
+        return _word_share(left, right)
     return SQL(
         """CASE WHEN %(left)s = %(right)s THEN 1.0::float8
                  WHEN %(left_in_right)s OR %(right_in_left)s

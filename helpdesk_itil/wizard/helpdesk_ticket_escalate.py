@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext, plaintext2html
 
+from ..models.res_users import SUPPORT_LEVELS
+
 
 class HelpdeskTicketEscalate(models.TransientModel):
     """Manual escalation: target level, team and assignee, with a documented reason."""
@@ -37,6 +39,19 @@ class HelpdeskTicketEscalate(models.TransientModel):
         help="Empty with another team: that team's assignment method picks an available member "
         "(nobody on a manual team).",
     )
+    by_complexity = fields.Boolean(
+        string="Too Complex for This Level",
+        help="Escalation by complexity: the ticket moves to the next support level (L1 → L2 → L3) and, "
+        "without a chosen assignee, to the team's agent of that level with its skills.",
+    )
+    current_support_level = fields.Selection(related="ticket_id.support_level", string="Current Support Level")
+    support_level = fields.Selection(
+        SUPPORT_LEVELS,
+        string="To Support Level",
+        compute="_compute_support_level",
+        store=True,
+        precompute=True,
+    )
     reason = fields.Html(help="Why the ticket needs a higher level; required.")
     steps_tried = fields.Text(string="Steps Already Tried")
     attachment_ids = fields.Many2many(
@@ -58,10 +73,23 @@ class HelpdeskTicketEscalate(models.TransientModel):
         for wizard in self:
             wizard.team_id = wizard.ticket_id.team_id
 
-    @api.depends("team_id")
+    @api.depends("ticket_id", "by_complexity")
+    def _compute_support_level(self):
+        order = [level for level, _label in SUPPORT_LEVELS]
+        for wizard in self:
+            current = wizard.ticket_id.support_level or order[0]
+            if wizard.by_complexity:
+                wizard.support_level = order[min(order.index(current) + 1, len(order) - 1)]
+            else:
+                wizard.support_level = current
+
+    @api.depends("team_id", "by_complexity")
     def _compute_user_id(self):
         for wizard in self:
-            if wizard.team_id == wizard.ticket_id.team_id:
+            if wizard.by_complexity:
+                # Empty: the team picks an agent of the next level (``_escalate``).
+                wizard.user_id = False
+            elif wizard.team_id == wizard.ticket_id.team_id:
                 wizard.user_id = wizard.ticket_id.user_id
             else:
                 wizard.user_id = False
@@ -75,8 +103,9 @@ class HelpdeskTicketEscalate(models.TransientModel):
         notes = []
         if self.user_id and self.team_id._users_on_leave(self.user_id):
             notes.append(self.env._("%(user)s is on leave.", user=self.user_id.name))
-        # Another team without a chosen assignee: that team's assignment method picks one.
-        user = None if self.team_id != ticket.team_id and not self.user_id else self.user_id
+        # Another team without a chosen assignee: that team's assignment method picks one; an
+        # escalation by complexity without one: an agent of the next level in the team.
+        user = None if (self.team_id != ticket.team_id or self.by_complexity) and not self.user_id else self.user_id
         if attachments:
             attachments.sudo().write({"res_model": ticket._name, "res_id": ticket.id})
         details = None
@@ -93,6 +122,7 @@ class HelpdeskTicketEscalate(models.TransientModel):
             notes=notes,
             details=details,
             attachments=attachments,
+            support_level=self.support_level if self.by_complexity else None,
         )
         return {"type": "ir.actions.act_window_close"}
 
@@ -112,11 +142,24 @@ class HelpdeskTicketEscalate(models.TransientModel):
                     level=self.level,
                 )
             )
+        if self.by_complexity and self.support_level == ticket.support_level:
+            raise UserError(
+                self.env._(
+                    "%(ticket)s is already at the highest support level: escalate it to a higher level or "
+                    "another team instead.",
+                    ticket=ticket.display_name,
+                )
+            )
         if ticket.is_closed:
             raise UserError(
                 self.env._("%(ticket)s is closed: reopen it before escalating.", ticket=ticket.display_name)
             )
-        if self.level == ticket.escalation_level and self.team_id == ticket.team_id and self.user_id == ticket.user_id:
+        if (
+            self.level == ticket.escalation_level
+            and self.team_id == ticket.team_id
+            and self.user_id == ticket.user_id
+            and not self.by_complexity
+        ):
             raise UserError(self.env._("Choose a higher level, another team or another assignee to escalate to."))
 
     def _check_attachments(self):

@@ -7,13 +7,6 @@ REPAIR_READERS = "stock.group_stock_user"
 class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
-    product_id = fields.Many2one(
-        "product.product",
-        tracking=True,
-        index="btree_not_null",
-        domain="[('type', '=', 'consu'), '|', ('company_id', '=', False), ('company_id', '=', company_id)]",
-        help="The device or product the ticket is about, e.g. the laptop to repair.",
-    )
     lot_id = fields.Many2one(
         "stock.lot",
         string="Lot/Serial Number",
