@@ -14,8 +14,10 @@ from .i18n_rules import needs_translation, placeholder_problems
 
 
 def spanish_catalogue(module):
-    """{msgid: msgstr} of the module's i18n/es.po."""
+    """{msgid: msgstr} of the module's i18n/es.po, as Odoo loads it: merged with the .pot beside
+    it, so that an entry the template does not have (made obsolete) does not count."""
     catalogue = polib.pofile(file_path(f"{module}/i18n/es.po"))
+    catalogue.merge(polib.pofile(file_path(f"{module}/i18n/{module}.pot")))
     return {entry.msgid: entry.msgstr for entry in catalogue if entry.msgid and not entry.obsolete}
 
 
