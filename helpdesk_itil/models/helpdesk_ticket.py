@@ -13,7 +13,7 @@ from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintex
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 from odoo.tools.misc import format_datetime
 
-from ..tools import similarity, ticket_metrics
+from ..tools import intake_reply, similarity, ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from ..tools.placeholders import render_placeholders
@@ -1280,6 +1280,35 @@ class HelpdeskTicket(models.Model):
                 raise ValidationError(category._intake_error_message(errors))
             vals["answer_ids"] = list(vals.get("answer_ids") or []) + [Command.create(row) for row in rows]
 
+    def _intake_answers_from_reply(self, body):
+        """A customer's email reply to the acknowledgement's questions: lines
+        ``Question: answer`` fill the ticket's empty intake answers (never one already
+        given), each checked like any channel's (a refused answer stays in the email only);
+        a note says which answers were taken."""
+        for ticket in self.sudo():
+            empty = ticket.answer_ids.filtered(lambda a: a.field_id and not (a.value or "").strip())
+            if not empty:
+                continue
+            lang = ticket.partner_id.lang or self.env.lang
+            questions = {
+                answer.name: (answer.label, answer.field_id.label, answer.field_id.with_context(lang=lang).label)
+                for answer in empty
+            }
+            found = intake_reply.answers_from_text(html2plaintext(body or ""), questions)
+            if not found:
+                continue
+            _rows, errors = ticket.category_id._intake_answer_rows(found, check_required=False)
+            taken = empty.filtered(lambda a, found=found, errors=errors: a.name in found and a.name not in errors)
+            for answer in taken:
+                answer.value = found[answer.name]
+            if taken:
+                ticket._message_log(
+                    body=self.env._(
+                        "Intake answers taken from the customer's reply: %(questions)s.",
+                        questions=", ".join(taken.mapped("label")),
+                    )
+                )
+
     def _intake_missing_answers(self):
         """The required questions of the ticket's category nobody answered yet."""
         self.ensure_one()
@@ -1633,6 +1662,7 @@ class HelpdeskTicket(models.Model):
             if self._author_role(author) == "customer":
                 name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
                 self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
+                self._intake_answers_from_reply(msg_dict.get("body"))
         return result
 
     def message_post(self, **kwargs):

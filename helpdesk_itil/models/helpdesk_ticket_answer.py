@@ -91,6 +91,8 @@ class HelpdeskTicketAnswer(models.Model):
     @api.model
     def _sync_tickets(self, tickets):
         """Give `tickets` a line for each question of their category (see _lines_to_update)."""
+        if not tickets:
+            return
         tickets = tickets.sudo()
         lines = self.sudo().search([("ticket_id", "in", tickets.ids)])
         if not lines and not tickets.category_id.intake_field_ids:

@@ -11,11 +11,12 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import BaseCase, Form, tagged
 from odoo.tools import html2plaintext
 
 from odoo.addons.mail.tests.common import MailCase
 
+from ..tools.intake_reply import answers_from_text
 from .common import HelpdeskCommon, HelpdeskFixtures, HelpdeskHttpCommon
 
 LAPTOP_TEMPLATE = "<p>When did it start?</p><p>What did you try?</p>"
@@ -298,6 +299,40 @@ class TestIntakeEmail(IntakeFixtures, MailCase):
         self.assertIn("<strong>Symptom</strong> — What you see One of: Does not start, Slow, Other.", ack.body)
         self.assertNotIn("Steps to reproduce", text, "optional questions are not asked for")
 
+    def reply(self, ticket, ack, body):
+        message = EmailMessage()
+        message["From"] = "Carla Contact <carla@acme.example.com>"
+        message["To"] = self.alias_a
+        message["Subject"] = f"Re: [{ticket.reference}] {ticket.name}"
+        message["Message-Id"] = make_msgid(domain="acme.example.com")
+        message["In-Reply-To"] = ack.message_id
+        message.set_content(body)
+        self.assertEqual(self.env["mail.thread"].message_process(None, message.as_bytes()), ticket.id)
+
+    def test_reply_with_the_answers_fills_them(self):
+        ticket, ack = self.email("My laptop does not start")
+        self.reply(
+            ticket,
+            ack,
+            "Hello,\n\n* asset TAG: LT-0042\nSymptom: Exploded\nSteps to reproduce = press the button\n\n"
+            "> Asset tag: quoted, not an answer\nCarla",
+        )
+        # a refused choice stays in the email only; an optional question answered is taken too
+        self.assertEqual(
+            self.answers_of(ticket), {"asset_tag": "LT-0042", "symptom": False, "steps": "press the button"}
+        )
+        self.assertIn(
+            "Intake answers taken from the customer's reply: Asset tag, Steps to reproduce.",
+            " ".join(html2plaintext(body) for body in ticket.message_ids.mapped("body")),
+        )
+        self.reply(ticket, ack, "Asset tag: LT-9999\nSymptom: Slow")
+        self.assertEqual(
+            self.answers_of(ticket),
+            {"asset_tag": "LT-0042", "symptom": "Slow", "steps": "press the button"},
+            "an answer already given is never replaced",
+        )
+        self.assertFalse(ticket._intake_missing_answers())
+
     def test_no_questions_asked_when_none_is_required(self):
         ticket, ack = self.email("The printer jams")
         self.assertEqual(ticket.category_id, self.cat_printer)
@@ -368,3 +403,16 @@ class TestIntakeApi(IntakeFixtures, HelpdeskHttpCommon):
                 self.assertEqual(response.status_code, 422, response.text)
                 self.assertIn(message, response.json()["message"])
         self.assertEqual(self.Ticket.search_count([]), before)
+
+
+class TestIntakeReplyParsing(BaseCase):
+    QUESTIONS = {"asset_tag": ("Asset tag", "Etiqueta del equipo"), "symptom": ("Symptom",)}
+
+    def test_lines_answer_questions_by_text_or_key(self):
+        text = "Hi,\n- Etiqueta del equipo: LT-1\n*Symptom*: Slow, very: slow\nasset_tag: LT-2\nColour: red"
+        self.assertEqual(answers_from_text(text, self.QUESTIONS), {"asset_tag": "LT-1", "symptom": "Slow, very: slow"})
+
+    def test_quoted_and_empty_lines_answer_nothing(self):
+        for text in ("> Asset tag: LT-1", "Asset tag:", "Asset tag:   ", "", None, "Asset tag LT-1"):
+            with self.subTest(text=text):
+                self.assertEqual(answers_from_text(text, self.QUESTIONS), {})
