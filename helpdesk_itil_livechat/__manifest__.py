@@ -10,6 +10,7 @@
     "development_status": "Beta",
     "depends": ["helpdesk_itil", "im_livechat"],
     "data": [
+        "views/chatbot_script_views.xml",
         "views/chatbot_script_step_views.xml",
         "views/im_livechat_channel_views.xml",
         "views/helpdesk_ticket_views.xml",

@@ -2302,13 +2302,17 @@ class HelpdeskTicket(models.Model):
         tickets = tickets.sudo()
         rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
         odoobot = self.env.ref("base.partner_root")
+        # The template places the intake questions; one edited before they existed gets
+        # them after its text.
+        asks_questions = "_acknowledgement_intake_questions" in (template.sudo().body_html or "")
         for ticket in tickets:
             values = rendered[ticket.id]
             ticket.message_post(
                 author_id=odoobot.id,
                 email_from=values.get("email_from") or odoobot.email_formatted,
                 subject=values.get("subject"),
-                body=Markup(values.get("body_html") or "") + ticket._acknowledgement_intake_questions(),
+                body=Markup(values.get("body_html") or "")
+                + (Markup() if asks_questions else ticket._acknowledgement_intake_questions()),
                 message_type="auto_comment",
                 subtype_xmlid="mail.mt_comment",
                 partner_ids=ticket.partner_id.ids,
@@ -2319,9 +2323,10 @@ class HelpdeskTicket(models.Model):
             )
 
     def _acknowledgement_intake_questions(self):
-        """The part of the acknowledgement that asks for the answers the category requires
-        and the request did not give (an email cannot answer the form's questions): the
-        questions, with their choices, to answer by replying. Empty when nothing is missing."""
+        """The part of the acknowledgement (called by its template) that asks for the
+        answers the category requires and the request did not give (an email cannot answer
+        the form's questions): the questions, with their choices, to answer by replying.
+        Empty when nothing is missing."""
         self.ensure_one()
         ticket = self.with_context(lang=self.partner_id.lang or self.env.lang)
         missing = ticket._intake_missing_answers()
@@ -2341,8 +2346,8 @@ class HelpdeskTicket(models.Model):
                 % (question.label or answer.label or answer.name, Markup(" — %s") % hint if hint else "")
             )
         return Markup(
-            '<div style="margin: 12px 0px 0px 0px; font-size: 13px;"><p style="margin: 0px 0px 8px 0px;">%s</p>'
-            "<ul>%s</ul></div>"
+            '<div style="margin: 0px 0px 12px 0px; font-size: 13px;"><p style="margin: 0px 0px 8px 0px;">%s</p>'
+            '<ul style="margin: 0px;">%s</ul></div>'
         ) % (
             _(
                 "To handle your request about %(category)s we need a few more details. "

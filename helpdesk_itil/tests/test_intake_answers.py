@@ -298,6 +298,17 @@ class TestIntakeEmail(IntakeFixtures, MailCase):
         self.assertIn("<strong>Asset tag</strong>", ack.body)
         self.assertIn("<strong>Symptom</strong> — What you see One of: Does not start, Slow, Other.", ack.body)
         self.assertNotIn("Steps to reproduce", text, "optional questions are not asked for")
+        # where the template places them: before "To add information"
+        self.assertLess(text.index("a few more details"), text.index("To add information"))
+
+    def test_template_edited_before_the_questions_gets_them_after_its_text(self):
+        template = self.env.ref("helpdesk_itil.mail_template_ticket_acknowledgement")
+        template.body_html = "<div><p>Thanks, we got it.</p></div>"
+        _ticket, ack = self.email("My laptop does not start")
+        text = html2plaintext(ack.body)
+        self.assertIn("Thanks, we got it.", text)
+        self.assertEqual(text.count("a few more details"), 1)
+        self.assertLess(text.index("Thanks, we got it."), text.index("a few more details"))
 
     def reply(self, ticket, ack, body):
         message = EmailMessage()

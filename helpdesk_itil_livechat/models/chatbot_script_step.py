@@ -1,6 +1,6 @@
 import math
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import Command, fields, models
 from odoo.tools import html2plaintext
@@ -104,6 +104,48 @@ class ChatbotScriptStep(models.Model):
             if answer:
                 answers[step.helpdesk_answer_key] = answer
         return answers
+
+    def _add_helpdesk_intake_steps(self):
+        """Create Ticket steps: a question step for each intake question of the step's
+        category that no step of the script asks yet (by answer key), just before the step
+        and shown under the same conditions: a Question with the choices of a choice
+        question, a Free Input (multi-line for long text) otherwise. Returns the new steps."""
+        created = self.browse()
+        for step in self.filtered(lambda s: s.step_type == "create_ticket" and s.helpdesk_category_id):
+            script = step.chatbot_script_id
+            asked = set(script.script_step_ids.mapped("helpdesk_answer_key"))
+            vals_list = []
+            for question in step.helpdesk_category_id.intake_field_ids.filtered(
+                lambda q, asked=asked: q.name not in asked
+            ):
+                vals = {
+                    "chatbot_script_id": script.id,
+                    "message": Markup().join(
+                        Markup("<p>%s</p>") % text for text in (question.label, question.help) if text
+                    ),
+                    "helpdesk_answer_key": question.name,
+                    "triggering_answer_ids": [Command.set(step.triggering_answer_ids.ids)],
+                    "step_type": {"selection": "question_selection", "text": "free_input_multi"}.get(
+                        question.field_type, "free_input_single"
+                    ),
+                }
+                if question.field_type == "selection":
+                    vals["answer_ids"] = [Command.create({"name": option}) for option in question._get_options()]
+                vals_list.append(vals)
+            if not vals_list:
+                continue
+            new_steps = self.create(vals_list)
+            # Renumber: the new steps take the Create Ticket step's place, in question order.
+            ordered = (script.script_step_ids - new_steps).sorted(lambda s: (s.sequence, s.id))
+            sequence = 0
+            for existing in ordered:
+                for added in new_steps if existing == step else ():
+                    sequence += 1
+                    added.sequence = sequence
+                sequence += 1
+                existing.sequence = sequence
+            created |= new_steps
+        return created
 
     def _process_step_create_ticket(self, discuss_channel):
         """File a ticket from the conversation: the visitor's first free input is the
