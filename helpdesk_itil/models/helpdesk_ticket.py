@@ -1284,8 +1284,8 @@ class HelpdeskTicket(models.Model):
         """A customer's email reply to the acknowledgement's questions: lines
         ``Question: answer`` fill the ticket's empty intake answers (never one already
         given), each checked like any channel's (a refused answer stays in the email only);
-        a note says which answers were taken."""
-        for ticket in self.sudo():
+        a note says which answers were taken. Closed tickets keep their content."""
+        for ticket in self.sudo().filtered(lambda t: not t.is_closed):
             empty = ticket.answer_ids.filtered(lambda a: a.field_id and not (a.value or "").strip())
             if not empty:
                 continue

@@ -144,6 +144,16 @@ class TestIntakeAnswers(IntakeFixtures, HelpdeskCommon):
         self.assertFalse(ticket._intake_missing_answers(), "the printer's question is optional")
         self.assertFalse(self.create_ticket(category_id=self.cat_plain.id).answer_ids)
 
+    def test_reply_answers_fill_open_tickets_only(self):
+        ticket = self.create_ticket(category_id=self.cat_laptop.id)
+        ticket._intake_answers_from_reply("<p>Symptom: Slow</p><p>Colour: red</p>")
+        self.assertEqual(self.answers_of(ticket), {"asset_tag": False, "symptom": "Slow", "steps": False})
+        ticket.write(
+            {"stage_id": self.stage_closed.id, "resolution_note": "Fixed", "closure_code_id": self.code_solved.id}
+        )
+        ticket._intake_answers_from_reply("<p>Asset tag: LT-1</p>")
+        self.assertEqual(self.answers_of(ticket), {"asset_tag": False, "symptom": "Slow", "steps": False})
+
     def test_deleting_a_question_keeps_the_answers(self):
         category = self.cat_printer.copy({"name": "Printer copy"})
         ticket = self.create_ticket(category_id=category.id, answers={"printer_model": "HP 4250"})
