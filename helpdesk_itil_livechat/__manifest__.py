@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL - Live Chat",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/Helpdesk",
     "summary": "Tickets from live chat: a chatbot step and the /ticket command",
     "author": "helpdesk_itil developers",
@@ -10,6 +10,7 @@
     "development_status": "Beta",
     "depends": ["helpdesk_itil", "im_livechat"],
     "data": [
+        "views/chatbot_script_views.xml",
         "views/chatbot_script_step_views.xml",
         "views/im_livechat_channel_views.xml",
         "views/helpdesk_ticket_views.xml",

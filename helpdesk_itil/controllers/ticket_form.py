@@ -25,7 +25,6 @@ from .knowledge import visitor_key
 
 SUBJECT_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 128
-ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
 SESSION_KEY = "helpdesk_itil_submitted_ticket"
 # Hidden from people by the form's layout; a robot filling every input fills it.
 HONEYPOT_INPUT = "company_website"
@@ -214,17 +213,11 @@ class HelpdeskTicketForm(http.Controller):
             elif not email_normalize(values["email"]):
                 errors["email"] = _("“%(email)s” is not a valid email address.", email=values["email"])
         self._validate_urgency(post, ask_impact, values, errors)
-        for field in category.intake_field_ids:
-            key = f"field_{field.name}"
-            answer = (post.get(key) or "").strip()
-            values[key] = answer
-            if not answer:
-                if field.required:
-                    errors[key] = _("This field is required.")
-            elif field.field_type == "selection" and answer not in field._get_options():
-                errors[key] = _("Choose one of the proposed values.")
-            elif len(answer) > ANSWER_MAX_LENGTH[field.field_type]:
-                errors[key] = _("Too long (%(max)s characters at most).", max=ANSWER_MAX_LENGTH[field.field_type])
+        # The category's questions: checked by the one helper every channel uses.
+        answers = {field.name: (post.get(f"field_{field.name}") or "").strip() for field in category.intake_field_ids}
+        _rows, answer_errors = category._intake_answer_rows(answers)
+        values.update((f"field_{key}", answer) for key, answer in answers.items())
+        errors.update((f"field_{key}", message) for key, message in answer_errors.items())
 
         files, total = [], 0
         for upload in request.httprequest.files.getlist("attachments"):
@@ -276,6 +269,8 @@ class HelpdeskTicketForm(http.Controller):
             "description": self._build_description(values, category),
             "channel": "web_form" if is_public_form else "portal",
             "category_id": category.id or False,
+            # Stored as the ticket's intake answers (and readable in the description above).
+            "answers": {field.name: values.get(f"field_{field.name}") for field in category.intake_field_ids},
         }
         if values.get("urgency"):
             vals["urgency"] = values["urgency"]

@@ -18,6 +18,7 @@ from . import helpdesk_ticket_duplicate
 from . import helpdesk_triage_rule
 from . import helpdesk_ticket_category_suggestion
 from . import helpdesk_ticket_checklist_line
+from . import helpdesk_ticket_answer
 from . import helpdesk_sla_policy
 from . import helpdesk_ticket_sla
 from . import helpdesk_notice

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .helpdesk_category_field import ANSWER_MAX_LENGTH
+
 
 class HelpdeskCategory(models.Model):
     _name = "helpdesk.category"
@@ -32,8 +34,8 @@ class HelpdeskCategory(models.Model):
         "category_id",
         string="Intake Fields",
         copy=True,
-        help="Questions the portal and web form ask for this category; the answers are added to "
-        "the ticket description.",
+        help="Questions asked for this category on every channel (portal and web form, backend form, "
+        "email acknowledgement, chatbot, API); the answers are stored on the ticket.",
     )
     checklist_ids = fields.One2many(
         "helpdesk.category.checklist",
@@ -68,3 +70,58 @@ class HelpdeskCategory(models.Model):
         while category and not category.team_id:
             category = category.parent_id
         return category.team_id
+
+    def _intake_answer_rows(self, answers, check_required=True):
+        """The one check of intake answers, for every channel (portal and web form, API,
+        chatbot, backend form): `answers` maps question keys to values.
+
+        Returns (rows, errors): `rows` the values of helpdesk.ticket.answer lines, one per
+        question of this category (0 or 1 record) in order, empty when not answered;
+        `errors` a message per offending key: unknown question, missing required answer
+        (with `check_required`), value not among the choices, too long, not a text."""
+        fields_by_key = {field.name: field for field in self.intake_field_ids}
+        rows, errors = [], {}
+        for key in answers:
+            if key not in fields_by_key:
+                errors[key] = self.env._(
+                    "“%(key)s” is not a question of the category %(category)s; its questions are: %(keys)s.",
+                    key=key,
+                    category=self.complete_name or self.env._("(none)"),
+                    keys=", ".join(fields_by_key) or self.env._("none"),
+                )
+        for key, field in fields_by_key.items():
+            value = answers.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)
+            elif value not in (None, False) and not isinstance(value, str):
+                errors[key] = self.env._("Give the answer as text.")
+                continue
+            value = (value or "").strip()
+            if not value:
+                if field.required and check_required:
+                    errors[key] = self.env._("This field is required.")
+            elif field.field_type == "selection" and value not in field._get_options():
+                errors[key] = self.env._("Choose one of the proposed values.")
+            elif len(value) > ANSWER_MAX_LENGTH[field.field_type]:
+                errors[key] = self.env._(
+                    "Too long (%(max)s characters at most).", max=ANSWER_MAX_LENGTH[field.field_type]
+                )
+            rows.append(
+                {
+                    "field_id": field.id,
+                    "sequence": field.sequence,
+                    "name": field.name,
+                    "label": field.label,
+                    "required": field.required,
+                    "value": value or False,
+                }
+            )
+        return rows, errors
+
+    def _intake_error_message(self, errors):
+        """`errors` of _intake_answer_rows in one message (API, mail, ORM callers)."""
+        labels = {field.name: field.label for field in self.intake_field_ids}
+        return self.env._(
+            "Intake answers refused: %(errors)s",
+            errors="; ".join(f"“{labels.get(key, key)}” ({key}): {message}" for key, message in errors.items()),
+        )

@@ -3,11 +3,14 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# Longest answer per question type, on every channel.
+ANSWER_MAX_LENGTH = {"char": 500, "selection": 500, "text": 20000}
 FIELD_TYPES = [("char", "Short Text"), ("text", "Long Text"), ("selection", "Choice")]
 
 
 class HelpdeskCategoryField(models.Model):
-    """A question the portal and web form ask for tickets of one category."""
+    """A question asked for tickets of one category on every channel; the answers are
+    helpdesk.ticket.answer lines on the ticket."""
 
     _name = "helpdesk.category.field"
     _description = "Helpdesk Intake Field"
@@ -24,7 +27,10 @@ class HelpdeskCategoryField(models.Model):
     label = fields.Char(required=True, translate=True, help="Question shown to the customer.")
     field_type = fields.Selection(FIELD_TYPES, string="Type", required=True, default="char")
     selection_options = fields.Text(string="Choices", translate=True, help="One choice per line (for Choice fields).")
-    required = fields.Boolean(help="The form refuses a submission without an answer.")
+    required = fields.Boolean(
+        help="The portal and web form and the API refuse a ticket without an answer; the email "
+        "acknowledgement asks the customer for it."
+    )
     help = fields.Char(string="Help Text", translate=True, help="Hint shown under the field.")
 
     _category_name_uniq = models.Constraint(

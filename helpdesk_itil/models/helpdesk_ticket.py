@@ -13,7 +13,7 @@ from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintex
 from odoo.tools.mail import email_normalize, email_split_and_format, formataddr, parse_contact_from_email
 from odoo.tools.misc import format_datetime
 
-from ..tools import similarity, ticket_metrics
+from ..tools import intake_reply, similarity, ticket_metrics
 from ..tools.business_clock import PLAN_WINDOW
 from ..tools.mail_headers import forwarded_sender, is_automated_email, subject_references
 from ..tools.placeholders import render_placeholders
@@ -104,6 +104,7 @@ LOCKED_WHEN_CLOSED = {
     "resolution_note",
     "closure_code_id",
     "checklist_line_ids",
+    "answer_ids",
 }
 # The only fields portal users (and the public user) may read through the ORM, whatever
 # the path (portal pages, /web/dataset/call_kw, JSON-2). Everything else — resolution
@@ -414,6 +415,13 @@ class HelpdeskTicket(models.Model):
         "helpdesk.ticket.checklist.line",
         "ticket_id",
         string="Checklist",
+        groups="helpdesk_itil.group_helpdesk_user",
+    )
+    # The answers to the category's intake questions (helpdesk.ticket.answer._sync_tickets).
+    answer_ids = fields.One2many(
+        "helpdesk.ticket.answer",
+        "ticket_id",
+        string="Intake Answers",
         groups="helpdesk_itil.group_helpdesk_user",
     )
     checklist_progress = fields.Char(
@@ -1087,6 +1095,38 @@ class HelpdeskTicket(models.Model):
                     )
                 )
 
+    @api.onchange("category_id")
+    def _onchange_category_id_intake(self):
+        """Backend form: a new category brings its description template, only into an empty
+        description or one that is still a category's template (never over the agent's
+        text), and a line for each of its intake questions for the agent to fill in."""
+        Answer = self.env["helpdesk.ticket.answer"]
+        for ticket in self:
+            if ticket._description_is_untouched():
+                template = ticket.category_id.description_template
+                ticket.description = False if is_html_empty(template) else template
+            stale, rows = Answer._lines_to_update(ticket.answer_ids, ticket.category_id)
+            if stale or rows:
+                ticket.answer_ids = [Command.unlink(line.id) for line in stale] + [Command.create(row) for row in rows]
+
+    def _description_is_untouched(self):
+        """Whether the description is empty or still exactly a category's template."""
+        self.ensure_one()
+
+        def plain(html):
+            return " ".join(html2plaintext(html or "").split())
+
+        text = plain(self.description)
+        if not text:
+            return True
+        categories = (
+            self.env["helpdesk.category"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("description_template", "!=", False)])
+        )
+        return any(plain(category.description_template) == text for category in categories)
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -1094,10 +1134,13 @@ class HelpdeskTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         now = fields.Datetime.now()
+        # `answers`: {question key: value} for the category's intake questions (API, forms).
+        answers_list = [vals.pop("answers", None) for vals in vals_list]
         self._check_input(vals_list, creating=True)
         # Triage rules and the customer's urgency (the team is the one the ticket is given or
         # will get by default); the priority follows from impact and urgency in super().
         triage_notes = self.env["helpdesk.triage.rule"]._triage(vals_list)
+        self._intake_answers_to_values(vals_list, answers_list)
         for vals in vals_list:
             if vals.get("user_id"):
                 vals["assign_date"] = now
@@ -1124,6 +1167,8 @@ class HelpdeskTicket(models.Model):
         self.env["helpdesk.ticket.checklist.line"]._sync_tickets(
             tickets.filtered(lambda t: t.category_id and t.state in OPEN_STATES)
         )
+        # Every question of the category gets a line, empty when nobody answered it yet.
+        self.env["helpdesk.ticket.answer"]._sync_tickets(tickets.filtered("category_id"))
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))
@@ -1223,13 +1268,68 @@ class HelpdeskTicket(models.Model):
         return vals
 
     def _checklist_after_write(self, vals, resolving):
-        """After a write: a new category brings its checklist; the tickets that were just
-        resolved (`resolving`) get their checklist, as it was, in the history."""
+        """After a write: a new category brings its checklist and its intake questions; the
+        tickets that were just resolved (`resolving`) get their checklist, as it was, in the
+        history."""
         Line = self.env["helpdesk.ticket.checklist.line"]
         if "category_id" in vals:
             Line._sync_tickets(self)
+            self.env["helpdesk.ticket.answer"]._sync_tickets(self)
         if resolving:
             Line._note_resolution(resolving, self._is_system_transition())
+
+    @api.model
+    def _intake_answers_to_values(self, vals_list, answers_list):
+        """`answers` given at creation ({question key: value}, after triage has settled the
+        category): checked like the web form does (unknown question, missing required
+        answer, value not among the choices) and stored as answer lines; a ValidationError
+        naming each problem otherwise, before anything is created."""
+        for vals, answers in zip(vals_list, answers_list, strict=True):
+            if answers is None:
+                continue
+            if not isinstance(answers, dict):
+                raise ValidationError(
+                    self.env._('“answers” must map question keys to answers, e.g. {"serial_number": "SN-1"}.')
+                )
+            category = self.env["helpdesk.category"].sudo().browse(vals.get("category_id") or ())
+            rows, errors = category._intake_answer_rows(answers)
+            if errors:
+                raise ValidationError(category._intake_error_message(errors))
+            vals["answer_ids"] = list(vals.get("answer_ids") or []) + [Command.create(row) for row in rows]
+
+    def _intake_answers_from_reply(self, body):
+        """A customer's email reply to the acknowledgement's questions: lines
+        ``Question: answer`` fill the ticket's empty intake answers (never one already
+        given), each checked like any channel's (a refused answer stays in the email only);
+        a note says which answers were taken. Closed tickets keep their content."""
+        for ticket in self.sudo().filtered(lambda t: not t.is_closed):
+            empty = ticket.answer_ids.filtered(lambda a: a.field_id and not (a.value or "").strip())
+            if not empty:
+                continue
+            lang = ticket.partner_id.lang or self.env.lang
+            questions = {
+                answer.name: (answer.label, answer.field_id.label, answer.field_id.with_context(lang=lang).label)
+                for answer in empty
+            }
+            found = intake_reply.answers_from_text(html2plaintext(body or ""), questions)
+            if not found:
+                continue
+            _rows, errors = ticket.category_id._intake_answer_rows(found, check_required=False)
+            taken = empty.filtered(lambda a, found=found, errors=errors: a.name in found and a.name not in errors)
+            for answer in taken:
+                answer.value = found[answer.name]
+            if taken:
+                ticket._message_log(
+                    body=self.env._(
+                        "Intake answers taken from the customer's reply: %(questions)s.",
+                        questions=", ".join(taken.mapped("label")),
+                    )
+                )
+
+    def _intake_missing_answers(self):
+        """The required questions of the ticket's category nobody answered yet."""
+        self.ensure_one()
+        return self.sudo().answer_ids.filtered(lambda a: a.required and not (a.value or "").strip())
 
     def _stamp_article_counts(self, vals, articles_before):
         """After a write that may resolve a ticket with a knowledge article or change its
@@ -1586,6 +1686,7 @@ class HelpdeskTicket(models.Model):
             if self._author_role(author) == "customer":
                 name = author.name or parse_contact_from_email(msg_dict.get("email_from") or "")[0]
                 self.with_context(helpdesk_reopened_by=name or msg_dict.get("email_from"))._customer_replied()
+                self._intake_answers_from_reply(msg_dict.get("body"))
         return result
 
     def message_post(self, **kwargs):
@@ -2225,13 +2326,17 @@ class HelpdeskTicket(models.Model):
         tickets = tickets.sudo()
         rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
         odoobot = self.env.ref("base.partner_root")
+        # The template places the intake questions; one edited before they existed gets
+        # them after its text.
+        asks_questions = "_acknowledgement_intake_questions" in (template.sudo().body_html or "")
         for ticket in tickets:
             values = rendered[ticket.id]
             ticket.message_post(
                 author_id=odoobot.id,
                 email_from=values.get("email_from") or odoobot.email_formatted,
                 subject=values.get("subject"),
-                body=values.get("body_html") or "",
+                body=Markup(values.get("body_html") or "")
+                + (Markup() if asks_questions else ticket._acknowledgement_intake_questions()),
                 message_type="auto_comment",
                 subtype_xmlid="mail.mt_comment",
                 partner_ids=ticket.partner_id.ids,
@@ -2240,6 +2345,41 @@ class HelpdeskTicket(models.Model):
                 mail_auto_delete=template.auto_delete,
                 mail_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
             )
+
+    def _acknowledgement_intake_questions(self):
+        """The part of the acknowledgement (called by its template) that asks for the
+        answers the category requires and the request did not give (an email cannot answer
+        the form's questions): the questions, with their choices, to answer by replying.
+        Empty when nothing is missing."""
+        self.ensure_one()
+        ticket = self.with_context(lang=self.partner_id.lang or self.env.lang)
+        missing = ticket._intake_missing_answers()
+        if not missing:
+            return Markup()
+        _ = ticket.env._
+        items = []
+        for answer in missing:
+            question = answer.field_id
+            hint = question.help or ""
+            if question.field_type == "selection":
+                hint = " ".join(
+                    filter(None, [hint, _("One of: %(choices)s.", choices=", ".join(question._get_options()))])
+                )
+            items.append(
+                Markup("<li><strong>%s</strong>%s</li>")
+                % (question.label or answer.label or answer.name, Markup(" — %s") % hint if hint else "")
+            )
+        return Markup(
+            '<div style="margin: 0px 0px 12px 0px; font-size: 13px;"><p style="margin: 0px 0px 8px 0px;">%s</p>'
+            '<ul style="margin: 0px;">%s</ul></div>'
+        ) % (
+            _(
+                "To handle your request about %(category)s we need a few more details. "
+                "Please reply to this email with the answers to:",
+                category=ticket.sudo().category_id.name,
+            ),
+            Markup().join(items),
+        )
 
     def _get_acknowledgement_email_from(self):
         """From of the acknowledgement: the team's alias, else the company's address."""

@@ -165,6 +165,16 @@ class TestTicketForm(HelpdeskHttpCommon):
         self.assertIn("<strong>Asset tag:</strong> LT-0042", ticket.description)
         self.assertIn("<strong>Symptom:</strong> Does not start", ticket.description)
         self.assertIn("<strong>Steps to reproduce:</strong> Press power<br>Wait", ticket.description)
+        # ... and stored as the ticket's intake answers, one per question, in order
+        self.assertEqual(
+            [(a.name, a.label, a.value) for a in ticket.answer_ids],
+            [
+                ("asset_tag", "Asset tag", "LT-0042"),
+                ("symptom", "Symptom", "Does not start"),
+                ("steps", "Steps to reproduce", "Press power\nWait"),
+            ],
+        )
+        self.assertEqual(ticket.answer_ids.field_id, self.cat_laptop.intake_field_ids)
         # attachments in the chatter, from the customer, and the acknowledgement
         posted = ticket.message_ids.filtered("attachment_ids")
         self.assertEqual(sorted(posted.attachment_ids.mapped("name")), ["notes.txt", "photo.png"])

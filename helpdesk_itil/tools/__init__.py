@@ -3,3 +3,4 @@ from . import alert_payload
 from . import mail_headers
 from . import text
 from . import placeholders
+from . import intake_reply

@@ -1,8 +1,8 @@
 import math
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.tools import html2plaintext
 
 
@@ -24,6 +24,12 @@ class ChatbotScriptStep(models.Model):
         index="btree_not_null",
         ondelete="set null",
         help="Category of the tickets created by a 'Create Ticket' step.",
+    )
+    helpdesk_answer_key = fields.Char(
+        string="Ticket Answer Key",
+        help="The visitor's answer to this question is stored on the ticket a later 'Create Ticket' step "
+        "files, as the answer to the intake question of the ticket's category with this key "
+        "(e.g. serial_number).",
     )
 
     def _process_step(self, discuss_channel):
@@ -61,6 +67,13 @@ class ChatbotScriptStep(models.Model):
             vals["team_id"] = self.helpdesk_team_id.id
         if self.helpdesk_category_id:
             vals["category_id"] = self.helpdesk_category_id.id
+            # The answers to the steps that carry an intake question's key; an answer the
+            # category refuses (not one of its choices, too long) stays in the transcript only.
+            answers = self._chatbot_helpdesk_answers(discuss_channel)
+            rows, errors = self.helpdesk_category_id.sudo()._intake_answer_rows(answers, check_required=False)
+            vals["answer_ids"] = [
+                Command.create(row) for row in rows if row["name"] in answers and row["name"] not in errors
+            ]
         if self.env.user._is_public():
             # An anonymous visitor is matched like any anonymous sender (email, web form):
             # the contact with that address, else a new one if the team the ticket goes to
@@ -74,6 +87,65 @@ class ChatbotScriptStep(models.Model):
         else:
             vals["partner_id"] = self.env.user.partner_id.id
         return vals
+
+    def _chatbot_helpdesk_answers(self, discuss_channel):
+        """{answer key: the visitor's answer} for the steps of the conversation that carry a
+        ticket answer key: the chosen answer of a question, the text of a free input."""
+        answers = {}
+        # sudo: chatbot.message - the visitor's own answers in their conversation
+        for message in discuss_channel.sudo().chatbot_message_ids.sorted("id"):
+            step = message.script_step_id
+            if not step.helpdesk_answer_key:
+                continue
+            if step.step_type == "question_selection":
+                answer = message.user_script_answer_id.name
+            else:
+                answer = html2plaintext(message.user_raw_answer or "").strip()
+            if answer:
+                answers[step.helpdesk_answer_key] = answer
+        return answers
+
+    def _add_helpdesk_intake_steps(self):
+        """Create Ticket steps: a question step for each intake question of the step's
+        category that no step of the script asks yet (by answer key), just before the step
+        and shown under the same conditions: a Question with the choices of a choice
+        question, a Free Input (multi-line for long text) otherwise. Returns the new steps."""
+        created = self.browse()
+        for step in self.filtered(lambda s: s.step_type == "create_ticket" and s.helpdesk_category_id):
+            script = step.chatbot_script_id
+            asked = set(script.script_step_ids.mapped("helpdesk_answer_key"))
+            vals_list = []
+            for question in step.helpdesk_category_id.intake_field_ids.filtered(
+                lambda q, asked=asked: q.name not in asked
+            ):
+                vals = {
+                    "chatbot_script_id": script.id,
+                    "message": Markup().join(
+                        Markup("<p>%s</p>") % text for text in (question.label, question.help) if text
+                    ),
+                    "helpdesk_answer_key": question.name,
+                    "triggering_answer_ids": [Command.set(step.triggering_answer_ids.ids)],
+                    "step_type": {"selection": "question_selection", "text": "free_input_multi"}.get(
+                        question.field_type, "free_input_single"
+                    ),
+                }
+                if question.field_type == "selection":
+                    vals["answer_ids"] = [Command.create({"name": option}) for option in question._get_options()]
+                vals_list.append(vals)
+            if not vals_list:
+                continue
+            new_steps = self.create(vals_list)
+            # Renumber: the new steps take the Create Ticket step's place, in question order.
+            ordered = (script.script_step_ids - new_steps).sorted(lambda s: (s.sequence, s.id))
+            sequence = 0
+            for existing in ordered:
+                for added in new_steps if existing == step else ():
+                    sequence += 1
+                    added.sequence = sequence
+                sequence += 1
+                existing.sequence = sequence
+            created |= new_steps
+        return created
 
     def _process_step_create_ticket(self, discuss_channel):
         """File a ticket from the conversation: the visitor's first free input is the

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import html2plaintext
 
@@ -269,3 +270,211 @@ class TestLivechatTicket(BusCase, HttpCase):
         self.assertIn("Too many requests from your network", last)
         self.assertIn("try again in 9 minutes", last)
         self.assertNotIn("Your ticket is logged.", last)
+
+    # ------------------------------------------------------------
+    # Intake questions
+    # ------------------------------------------------------------
+
+    def laptop_category(self):
+        return self.env["helpdesk.category"].create(
+            {
+                "name": "Laptop",
+                "intake_field_ids": [
+                    Command.create({"name": "asset_tag", "label": "Asset tag", "required": True}),
+                    Command.create(
+                        {
+                            "name": "symptom",
+                            "label": "Symptom",
+                            "field_type": "selection",
+                            "selection_options": "Does not start\nSlow",
+                            "required": True,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "steps",
+                            "label": "Steps to reproduce",
+                            "field_type": "text",
+                            "help": "What you did, one step a line",
+                        }
+                    ),
+                ],
+            }
+        )
+
+    def intake_bot(self):
+        """A bot that asks the Laptop category's questions: each question step carries the
+        key of the intake question it answers."""
+        category = self.laptop_category()
+        script = self.env["chatbot.script"].create({"title": "Laptop Bot"})
+        Step = self.env["chatbot.script.step"]
+        steps = Step.create(
+            [
+                {"chatbot_script_id": script.id, "step_type": "free_input_single", "message": "What is wrong?"},
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "free_input_single",
+                    "message": "The asset tag under the laptop?",
+                    "helpdesk_answer_key": "asset_tag",
+                },
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "question_selection",
+                    "message": "What do you see?",
+                    "helpdesk_answer_key": "symptom",
+                    "answer_ids": [
+                        Command.create({"name": "Does not start"}),
+                        Command.create({"name": "It smokes"}),
+                    ],
+                },
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "free_input_single",
+                    "message": "Your favourite colour?",
+                    "helpdesk_answer_key": "colour",
+                },
+                {"chatbot_script_id": script.id, "step_type": "question_email", "message": "Your email?"},
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "create_ticket",
+                    "message": "Your ticket is logged.",
+                    "helpdesk_team_id": self.team.id,
+                    "helpdesk_category_id": category.id,
+                },
+            ]
+        )
+        livechat = self.env["im_livechat.channel"].create(
+            {"name": "Laptop channel", "rule_ids": [Command.create({"chatbot_script_id": script.id})]}
+        )
+        return script, steps, livechat
+
+    def play_intake_bot(self, symptom):
+        script, steps, livechat = self.intake_bot()
+        data = self.make_jsonrpc_request(
+            "/im_livechat/get_session", {"channel_id": livechat.id, "chatbot_script_id": script.id}
+        )
+        channel = self.env["discuss.channel"].sudo().browse(data["channel_id"])
+        self.post_and_trigger(channel, "My laptop is dead")
+        self.post_and_trigger(channel, "LT-0042")
+        self.assertEqual(channel.chatbot_current_step_id, steps[2])
+        answer = steps[2].answer_ids.filtered(lambda a: a.name == symptom)
+        posted = self.make_jsonrpc_request(
+            "/mail/message/post",
+            {"thread_model": "discuss.channel", "thread_id": channel.id, "post_data": {"body": symptom}},
+        )
+        self.make_jsonrpc_request(
+            "/chatbot/answer/save",
+            {"channel_id": channel.id, "message_id": posted["message_id"], "selected_answer_id": answer.id},
+        )
+        self.make_jsonrpc_request("/chatbot/step/trigger", {"channel_id": channel.id})
+        self.post_and_trigger(channel, "Blue")
+        self.post_and_trigger(channel, "visitor@example.com", email=True)
+        self.assertEqual(channel.chatbot_current_step_id, steps[5])
+        ticket = self.chat_tickets()
+        self.assertEqual(len(ticket), 1)
+        return ticket
+
+    def test_chatbot_answers_become_the_tickets_intake_answers(self):
+        ticket = self.play_intake_bot("Does not start")
+        self.assertEqual(
+            [(a.name, a.value) for a in ticket.answer_ids],
+            [("asset_tag", "LT-0042"), ("symptom", "Does not start"), ("steps", False)],
+            "one line per question; the step keyed 'colour' is no question of the category",
+        )
+        self.assertEqual(ticket.name, "My laptop is dead")
+        self.assertFalse(ticket._intake_missing_answers())
+
+    def test_chatbot_answer_the_category_refuses_stays_in_the_transcript(self):
+        ticket = self.play_intake_bot("It smokes")
+        self.assertEqual(
+            [(a.name, a.value) for a in ticket.answer_ids],
+            [("asset_tag", "LT-0042"), ("symptom", False), ("steps", False)],
+        )
+        self.assertEqual(ticket._intake_missing_answers().mapped("name"), ["symptom"])
+        transcript = ticket.message_ids.filtered(lambda m: "Live chat transcript" in (m.body or ""))
+        self.assertIn("It smokes", html2plaintext(transcript.body))
+
+    def test_ask_the_helpdesk_questions_adds_a_step_per_question(self):
+        category = self.laptop_category()
+        script = self.env["chatbot.script"].create({"title": "Laptop Bot"})
+        self.env["chatbot.script.step"].create(
+            [
+                {"chatbot_script_id": script.id, "step_type": "free_input_single", "message": "What is wrong?"},
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "free_input_single",
+                    "message": "Asset tag?",
+                    "helpdesk_answer_key": "asset_tag",
+                },
+                {"chatbot_script_id": script.id, "step_type": "question_email", "message": "Your email?"},
+                {
+                    "chatbot_script_id": script.id,
+                    "step_type": "create_ticket",
+                    "message": "Logged.",
+                    "helpdesk_team_id": self.team.id,
+                    "helpdesk_category_id": category.id,
+                },
+            ]
+        )
+        action = script.action_add_helpdesk_intake_steps()
+        self.assertEqual(action["params"]["message"], "2 question steps added.")
+        steps = script.script_step_ids.sorted("sequence")
+        self.assertEqual(
+            [(s.step_type, s.helpdesk_answer_key) for s in steps],
+            [
+                ("free_input_single", False),
+                ("free_input_single", "asset_tag"),
+                ("question_email", False),
+                ("question_selection", "symptom"),
+                ("free_input_multi", "steps"),
+                ("create_ticket", False),
+            ],
+            "the question already asked is not asked twice; the new ones come just before the ticket",
+        )
+        self.assertEqual(steps[3].answer_ids.mapped("name"), ["Does not start", "Slow"])
+        self.assertEqual(html2plaintext(steps[4].message).split("\n")[0], "Steps to reproduce")
+        self.assertIn("What you did, one step a line", html2plaintext(steps[4].message))
+        # once is enough
+        action = script.action_add_helpdesk_intake_steps()
+        self.assertEqual(action["params"]["message"], "The bot already asks every question of the categories.")
+        self.assertEqual(len(script.script_step_ids), 6)
+        # the visitor's answers reach the ticket
+        livechat = self.env["im_livechat.channel"].create(
+            {"name": "Laptop channel", "rule_ids": [Command.create({"chatbot_script_id": script.id})]}
+        )
+        data = self.make_jsonrpc_request(
+            "/im_livechat/get_session", {"channel_id": livechat.id, "chatbot_script_id": script.id}
+        )
+        channel = self.env["discuss.channel"].sudo().browse(data["channel_id"])
+        self.post_and_trigger(channel, "My laptop is dead")
+        self.post_and_trigger(channel, "LT-0042")
+        self.post_and_trigger(channel, "visitor@example.com", email=True)
+        self.assertEqual(channel.chatbot_current_step_id, steps[3])
+        posted = self.make_jsonrpc_request(
+            "/mail/message/post",
+            {"thread_model": "discuss.channel", "thread_id": channel.id, "post_data": {"body": "Slow"}},
+        )
+        self.make_jsonrpc_request(
+            "/chatbot/answer/save",
+            {
+                "channel_id": channel.id,
+                "message_id": posted["message_id"],
+                "selected_answer_id": steps[3].answer_ids[1].id,
+            },
+        )
+        self.make_jsonrpc_request("/chatbot/step/trigger", {"channel_id": channel.id})
+        self.post_and_trigger(channel, "Press power")
+        ticket = self.chat_tickets()
+        self.assertEqual(
+            [(a.name, a.value) for a in ticket.answer_ids],
+            [("asset_tag", "LT-0042"), ("symptom", "Slow"), ("steps", "Press power")],
+        )
+
+    def test_ask_the_helpdesk_questions_needs_a_ticket_step_with_a_category(self):
+        script = self.env["chatbot.script"].create({"title": "Plain Bot"})
+        self.env["chatbot.script.step"].create(
+            {"chatbot_script_id": script.id, "step_type": "create_ticket", "message": "Logged."}
+        )
+        with self.assertRaisesRegex(UserError, "with a helpdesk category first"):
+            script.action_add_helpdesk_intake_steps()
+        self.assertEqual(len(script.script_step_ids), 1)
