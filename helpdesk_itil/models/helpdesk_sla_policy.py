@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
@@ -24,6 +24,7 @@ class HelpdeskSlaPolicy(models.Model):
     """
 
     _name = "helpdesk.sla.policy"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk SLA Policy"
     _order = "sequence, id"
     _check_company_auto = True
@@ -237,7 +238,7 @@ class HelpdeskSlaPolicy(models.Model):
         One search for the policies of the tickets' companies, then matching in Python:
         the cost does not depend on the number of tickets or policies per ticket.
         """
-        policies = self.sudo().search([("company_id", "in", tickets.company_id.ids)])
+        policies = self.sudo().browse(self._get_active_policy_ids(tuple(sorted(tickets.company_id.ids))))
         # Lowest sequence first; on equal sequences (only possible between a policy with
         # teams and one without) the policy naming teams is the more specific one.
         policies = policies.sorted(lambda p: (p.sequence, not p.team_ids, p.id))
@@ -250,6 +251,13 @@ class HelpdeskSlaPolicy(models.Model):
                     winners[key] = policy
             result[ticket] = winners
         return result
+
+    @api.model
+    @tools.ormcache("company_ids")
+    def _get_active_policy_ids(self, company_ids):
+        """Active policies of the companies: asked for every new ticket, cached for the
+        registry (cleared when a policy changes), so a ticket pays no search."""
+        return tuple(self.sudo().search([("company_id", "in", list(company_ids))]).ids)
 
     def _match_ticket(self, ticket):
         """Whether every filter of the policy accepts `ticket` (an empty filter accepts all)."""

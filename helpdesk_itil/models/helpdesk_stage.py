@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 # ITIL lifecycle states a stage maps to. Behaviour (SLA pauses, closure rules, counters)
 # keys on the state, never on the stage's name or its position in the pipeline.
@@ -20,6 +20,7 @@ RESOLUTION_STATES = ("resolved", "closed")
 
 class HelpdeskStage(models.Model):
     _name = "helpdesk.stage"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Stage"
     _order = "sequence, id"
 
@@ -67,3 +68,10 @@ class HelpdeskStage(models.Model):
     def _compute_is_closing(self):
         for stage in self:
             stage.is_closing = stage.state in FINAL_STATES
+
+    @api.model
+    @tools.ormcache()
+    def _get_shared_stage_ids(self):
+        """Stages of every team (no team set): asked for every new ticket, cached for the
+        registry (cleared when a stage changes, or a team's stages: helpdesk.team)."""
+        return tuple(self.sudo().search([("team_ids", "=", False)]).ids)
