@@ -70,8 +70,14 @@ class HelpdeskStage(models.Model):
             stage.is_closing = stage.state in FINAL_STATES
 
     @api.model
-    @tools.ormcache()
-    def _get_shared_stage_ids(self):
-        """Stages of every team (no team set): asked for every new ticket, cached for the
-        registry (cleared when a stage changes, or a team's stages: helpdesk.team)."""
-        return tuple(self.sudo().search([("team_ids", "=", False)]).ids)
+    @tools.ormcache("team_id")
+    def _get_team_stage_ids(self, team_id):
+        """Ids of the stages of a team (helpdesk.team._get_stages), in order: its own and
+        those shared by every team; every stage for `team_id` False. Asked for every new
+        ticket, cached for the registry (cleared when a stage changes, or a team's stages:
+        helpdesk.team)."""
+        Stage = self.sudo()
+        if not team_id:
+            return tuple(Stage.search([]).ids)
+        team = self.env["helpdesk.team"].sudo().browse(team_id)
+        return tuple((team.stage_ids | Stage.search([("team_ids", "=", False)])).sorted().ids)

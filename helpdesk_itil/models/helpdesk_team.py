@@ -344,7 +344,7 @@ class HelpdeskTeam(models.Model):
     def create(self, vals_list):
         teams = super().create(vals_list)
         teams._subscribe_members()
-        self.env.registry.clear_cache()  # helpdesk.stage._get_shared_stage_ids
+        self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
         return teams
 
     def write(self, vals):
@@ -360,12 +360,12 @@ class HelpdeskTeam(models.Model):
                     team.message_unsubscribe(partner_ids=gone.partner_id.ids)
             self._subscribe_members()
         if "stage_ids" in vals:
-            self.env.registry.clear_cache()  # helpdesk.stage._get_shared_stage_ids
+            self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
         return result
 
     def unlink(self):
         # A stage whose only team goes becomes shared.
-        self.env.registry.clear_cache()  # helpdesk.stage._get_shared_stage_ids
+        self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
         return super().unlink()
 
     @api.depends("name", "public_form")
@@ -697,8 +697,8 @@ class HelpdeskTeam(models.Model):
         team (no team set on the stage); every stage for tickets without a team."""
         Stage = self.env["helpdesk.stage"]
         if not self:
-            return Stage.search([])
-        return (self.stage_ids | Stage.browse(Stage._get_shared_stage_ids())).sorted()
+            return Stage.browse(Stage._get_team_stage_ids(False))
+        return Stage.browse({stage_id for team in self for stage_id in Stage._get_team_stage_ids(team.id)}).sorted()
 
     def _get_stage_for_state(self, state):
         """The stage that stands for the ITIL `state` in this team: its first stage (by

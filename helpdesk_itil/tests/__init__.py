@@ -76,3 +76,4 @@ from . import test_problem_portal
 from . import test_problem_proposal
 from . import test_problem_tour
 from . import test_automation_rules
+from . import test_ticket_create_queries
