@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
 
 class HelpdeskCategoryChecklist(models.Model):
@@ -7,6 +7,7 @@ class HelpdeskCategoryChecklist(models.Model):
     resolves the ticket."""
 
     _name = "helpdesk.category.checklist"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Resolution Checklist Step"
     _order = "category_id, sequence, id"
 
@@ -16,3 +17,11 @@ class HelpdeskCategoryChecklist(models.Model):
     required = fields.Boolean(help="The ticket cannot be resolved by a person until this step is ticked.")
     description = fields.Char(string="Help Text", translate=True, help="How to do the step, shown on the ticket.")
     active = fields.Boolean(default=True)
+
+    @api.model
+    @tools.ormcache()
+    def _get_category_ids_with_steps(self):
+        """Categories that have active steps: every new ticket asks, most categories have
+        none; cached for the registry (cleared when a step changes; a deleted category's id
+        may linger, which only costs a search)."""
+        return frozenset(category.id for [category] in self.sudo()._read_group([], ["category_id"]))

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
@@ -14,6 +14,19 @@ SLA_METRICS = [
 CLOCK_FIELDS = ("target_hours", "at_risk_percent", "calendar_id", "pause_stage_ids")
 
 
+def match_priority(priority, policy_priority, operator):
+    """Whether a ticket's `priority` meets a policy's (`operator`: at_least or equal)."""
+    if operator == "at_least":
+        # "1" (P1) is the most urgent: at least P2 means P1 or P2.
+        return bool(priority) and priority <= policy_priority
+    return priority == policy_priority
+
+
+def category_path_ids(category):
+    """Ids of `category` and its ancestors, from its parent_path (no query)."""
+    return {int(part) for part in (category.parent_path or "").split("/") if part}
+
+
 class HelpdeskSlaPolicy(models.Model):
     """A promise on tickets: which tickets it covers, what it measures, how long it allows.
 
@@ -24,6 +37,7 @@ class HelpdeskSlaPolicy(models.Model):
     """
 
     _name = "helpdesk.sla.policy"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk SLA Policy"
     _order = "sequence, id"
     _check_company_auto = True
@@ -234,57 +248,78 @@ class HelpdeskSlaPolicy(models.Model):
     def _get_matching_policies(self, tickets):
         """Return {ticket: {(kind, metric): policy}}: the policy that applies per kind and metric.
 
-        One search for the policies of the tickets' companies, then matching in Python:
-        the cost does not depend on the number of tickets or policies per ticket.
+        The filters of the tickets' companies' policies are cached for the registry
+        (``_get_policy_filters``), then matched in Python: no query for the policies, and a
+        cost that does not depend on the number of tickets or policies per ticket.
         """
-        policies = self.sudo().search([("company_id", "in", tickets.company_id.ids)])
-        # Lowest sequence first; on equal sequences (only possible between a policy with
-        # teams and one without) the policy naming teams is the more specific one.
-        policies = policies.sorted(lambda p: (p.sequence, not p.team_ids, p.id))
+        filters = self._get_policy_filters(tuple(sorted(tickets.company_id.ids)))
+        policies = self.sudo().browse(f["id"] for f in filters)
         result = {}
         for ticket in tickets:
             winners = {}
-            for policy in policies:
-                key = (policy.kind, policy.metric)
-                if key not in winners and policy._match_ticket(ticket):
+            for policy, fields_ in zip(policies, filters, strict=True):
+                key = (fields_["kind"], fields_["metric"])
+                if key not in winners and self._filters_match(fields_, ticket):
                     winners[key] = policy
             result[ticket] = winners
         return result
 
-    def _match_ticket(self, ticket):
-        """Whether every filter of the policy accepts `ticket` (an empty filter accepts all)."""
-        self.ensure_one()
-        return (
-            self.company_id == ticket.company_id
-            and (not self.team_ids or ticket.team_id in self.team_ids)
-            and (not self.category_ids or self._match_category(ticket.category_id))
-            and (not self.type_ids or ticket.type_id in self.type_ids)
-            and (not self.priority or self._match_priority(ticket.priority))
-            and (
-                not self.partner_ids
-                or ticket.partner_id in self.partner_ids
-                or ticket.commercial_partner_id in self.partner_ids
-            )
-            and (
-                not self.partner_category_ids
-                or bool(
-                    (ticket.partner_id.category_id | ticket.commercial_partner_id.category_id)
-                    & self.partner_category_ids
-                )
-            )
-            and (not self.tag_ids or bool(ticket.tag_ids & self.tag_ids))
+    @api.model
+    @tools.ormcache("company_ids")
+    def _get_policy_filters(self, company_ids):
+        """What matching reads of the active policies of the companies, as plain values, in
+        the order they are tried: lowest sequence first; on equal sequences (only possible
+        between a policy with teams and one without) the policy naming teams is the more
+        specific one. Asked for every new ticket and every reclassification, cached for the
+        registry (cleared when a policy changes; ids of deleted records that may linger
+        are never those of a live ticket)."""
+        policies = self.sudo().search([("company_id", "in", list(company_ids))])
+        policies = policies.sorted(lambda p: (p.sequence, not p.team_ids, p.id))
+        return tuple(
+            {
+                "id": policy.id,
+                "kind": policy.kind,
+                "metric": policy.metric,
+                "company_id": policy.company_id.id,
+                "team_ids": frozenset(policy.team_ids.ids),
+                "category_ids": frozenset(policy.category_ids.ids),
+                "type_ids": frozenset(policy.type_ids.ids),
+                "priority": policy.priority,
+                "priority_operator": policy.priority_operator,
+                "partner_ids": frozenset(policy.partner_ids.ids),
+                "partner_category_ids": frozenset(policy.partner_category_ids.ids),
+                "tag_ids": frozenset(policy.tag_ids.ids),
+            }
+            for policy in policies
         )
 
-    def _match_category(self, category):
-        """The category or one of its ancestors is a policy category (no query: parent_path)."""
-        path = category.parent_path
-        return bool(path) and any(path.startswith(policy_category.parent_path) for policy_category in self.category_ids)
-
-    def _match_priority(self, priority):
-        if self.priority_operator == "at_least":
-            # "1" (P1) is the most urgent: at least P2 means P1 or P2.
-            return bool(priority) and priority <= self.priority
-        return priority == self.priority
+    @api.model
+    def _filters_match(self, filters, ticket):
+        """Whether every filter of a policy (`filters`, see _get_policy_filters) accepts
+        `ticket` (an empty filter accepts all). A category matches its subcategories."""
+        return (
+            filters["company_id"] == ticket.company_id.id
+            and (not filters["team_ids"] or ticket.team_id.id in filters["team_ids"])
+            and (not filters["category_ids"] or bool(category_path_ids(ticket.category_id) & filters["category_ids"]))
+            and (not filters["type_ids"] or ticket.type_id.id in filters["type_ids"])
+            and (
+                not filters["priority"]
+                or match_priority(ticket.priority, filters["priority"], filters["priority_operator"])
+            )
+            and (
+                not filters["partner_ids"]
+                or ticket.partner_id.id in filters["partner_ids"]
+                or ticket.commercial_partner_id.id in filters["partner_ids"]
+            )
+            and (
+                not filters["partner_category_ids"]
+                or bool(
+                    set((ticket.partner_id.category_id | ticket.commercial_partner_id.category_id).ids)
+                    & filters["partner_category_ids"]
+                )
+            )
+            and (not filters["tag_ids"] or bool(set(ticket.tag_ids.ids) & filters["tag_ids"]))
+        )
 
     def _is_pause_stage(self, stage):
         self.ensure_one()

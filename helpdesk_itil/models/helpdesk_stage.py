@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 # ITIL lifecycle states a stage maps to. Behaviour (SLA pauses, closure rules, counters)
 # keys on the state, never on the stage's name or its position in the pipeline.
@@ -20,6 +20,7 @@ RESOLUTION_STATES = ("resolved", "closed")
 
 class HelpdeskStage(models.Model):
     _name = "helpdesk.stage"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Stage"
     _order = "sequence, id"
 
@@ -67,3 +68,16 @@ class HelpdeskStage(models.Model):
     def _compute_is_closing(self):
         for stage in self:
             stage.is_closing = stage.state in FINAL_STATES
+
+    @api.model
+    @tools.ormcache("team_id")
+    def _get_team_stage_ids(self, team_id):
+        """Ids of the stages of a team (helpdesk.team._get_stages), in order: its own and
+        those shared by every team; every stage for `team_id` False. Asked for every new
+        ticket, cached for the registry (cleared when a stage changes, or a team's stages:
+        helpdesk.team)."""
+        Stage = self.sudo()
+        if not team_id:
+            return tuple(Stage.search([]).ids)
+        team = self.env["helpdesk.team"].sudo().browse(team_id)
+        return tuple((team.stage_ids | Stage.search([("team_ids", "=", False)])).sorted().ids)

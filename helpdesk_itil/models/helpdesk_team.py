@@ -348,6 +348,7 @@ class HelpdeskTeam(models.Model):
     def create(self, vals_list):
         teams = super().create(vals_list)
         teams._subscribe_members()
+        self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
         return teams
 
     def write(self, vals):
@@ -362,7 +363,14 @@ class HelpdeskTeam(models.Model):
                 if gone:
                     team.message_unsubscribe(partner_ids=gone.partner_id.ids)
             self._subscribe_members()
+        if "stage_ids" in vals:
+            self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
         return result
+
+    def unlink(self):
+        # A stage whose only team goes becomes shared.
+        self.env.registry.clear_cache()  # helpdesk.stage._get_team_stage_ids
+        return super().unlink()
 
     @api.depends("name", "public_form")
     def _compute_public_form_url(self):
@@ -693,8 +701,8 @@ class HelpdeskTeam(models.Model):
         team (no team set on the stage); every stage for tickets without a team."""
         Stage = self.env["helpdesk.stage"]
         if not self:
-            return Stage.search([])
-        return (self.stage_ids | Stage.search([("team_ids", "=", False)])).sorted()
+            return Stage.browse(Stage._get_team_stage_ids(False))
+        return Stage.browse({stage_id for team in self for stage_id in Stage._get_team_stage_ids(team.id)}).sorted()
 
     def _get_stage_for_state(self, state):
         """The stage that stands for the ITIL `state` in this team: its first stage (by
@@ -944,12 +952,10 @@ class HelpdeskTeam(models.Model):
         if not partners:
             return self.env["res.partner"]
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("helpdesk_itil.mt_team_ticket_assigned")
-        followers = (
-            self.env["mail.followers"]
-            .sudo()
-            .search_fetch(
-                [("res_model", "=", self._name), ("res_id", "=", self.id), ("partner_id", "in", partners.ids)],
-                ["partner_id", "subtype_ids"],
-            )
+        # One query for the followers and their subtypes (mail's own subscription lookup).
+        subscriptions = self.env["mail.followers"].sudo()._get_subscription_data([(self._name, self.ids)], partners.ids)
+        return self.env["res.partner"].browse(
+            partner_id
+            for _fid, _res_id, partner_id, subtype_ids in subscriptions
+            if subtype_id not in (subtype_ids or [])
         )
-        return followers.filtered(lambda f: subtype_id not in f.subtype_ids.ids).partner_id

@@ -6,7 +6,7 @@ from datetime import timedelta
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import SUPERUSER_ID, Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext, is_html_empty, mute_logger, plaintext2html
@@ -209,7 +209,11 @@ class HelpdeskTicket(models.Model):
 
     # Customer: the contact when known; name, email and phone are kept for unknown senders.
     partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index=True)
-    commercial_partner_id = fields.Many2one(related="partner_id.commercial_partner_id", store=True, index=True)
+    # Precomputed (in the INSERT, like state): the duplicate lookup at creation reads them
+    # from the table, which would otherwise flush a second UPDATE per new ticket.
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True, precompute=True
+    )
     partner_name = fields.Char(
         string="Customer Name", compute="_compute_partner_contact", store=True, readonly=False, precompute=True
     )
@@ -377,7 +381,7 @@ class HelpdeskTicket(models.Model):
         group_expand="_read_group_stage_ids",
         domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]",
     )
-    state = fields.Selection(related="stage_id.state", store=True, index=True)
+    state = fields.Selection(related="stage_id.state", store=True, index=True, precompute=True)
     is_closed = fields.Boolean(compute="_compute_is_closed", store=True, index=True)
     is_locked = fields.Boolean(compute="_compute_is_locked", help="Closed ticket the current user may not edit.")
     assign_date = fields.Datetime(string="Assigned On", copy=False, readonly=True)
@@ -1146,7 +1150,11 @@ class HelpdeskTicket(models.Model):
                 vals["assign_date"] = now
             if not vals.get("reference"):
                 vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
-        tickets = super().create(vals_list)
+        # Mail subscribes the creator on its own; _subscribe_creator_and_customers does it
+        # with the customer in one insert.
+        tickets = super(HelpdeskTicket, self.with_context(mail_create_nosubscribe=True)).create(vals_list)
+        tickets = tickets.with_env(self.env)
+        tickets._subscribe_creator_and_customers(self._creator_to_subscribe())
         # A priority given at creation that differs from the matrix is an override.
         with_priority = [(t, v) for t, v in zip(tickets, vals_list, strict=True) if "priority" in v]
         if with_priority:
@@ -1165,7 +1173,8 @@ class HelpdeskTicket(models.Model):
         # The category (given or set by triage) gives the ticket its resolution checklist; not
         # to a ticket born resolved, closed or cancelled (an import records work already done).
         self.env["helpdesk.ticket.checklist.line"]._sync_tickets(
-            tickets.filtered(lambda t: t.category_id and t.state in OPEN_STATES)
+            tickets.filtered(lambda t: t.category_id and t.state in OPEN_STATES),
+            new=not any(vals.get("checklist_line_ids") for vals in vals_list),
         )
         # Every question of the category gets a line, empty when nobody answered it yet.
         self.env["helpdesk.ticket.answer"]._sync_tickets(tickets.filtered("category_id"))
@@ -1175,7 +1184,6 @@ class HelpdeskTicket(models.Model):
         self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
-        tickets._subscribe_customers()
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         tickets._kpi_on_create(now)
         self.env["helpdesk.notice"]._queue_created(tickets, tickets.filtered("user_id") - given_assignee)
@@ -1377,16 +1385,38 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _check_relations(self, vals_list):
-        """Referenced records must exist: a clear message instead of a foreign key error."""
+        """Referenced records must exist: a clear message instead of a foreign key error.
+
+        One query for every relation of the batch (a UNION of primary-key lookups), not one
+        per field: the single-ticket paths (a form, an email, an API call) pay it once.
+        """
+        given = {}
         for fname in CHECKED_RELATIONS:
-            given = [vals[fname] for vals in vals_list if vals.get(fname)]
-            if not given:
+            values = [vals[fname] for vals in vals_list if vals.get(fname)]
+            if not values:
                 continue
-            wrong = [value for value in given if not isinstance(value, int)]
-            if not wrong:
-                ids = set(given)
-                found = self.env[self._fields[fname].comodel_name].sudo().browse(ids).exists()
-                wrong = sorted(ids - set(found.ids))
+            wrong = [value for value in values if not isinstance(value, int)]
+            if wrong:
+                raise ValidationError(
+                    self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
+                )
+            given[fname] = sorted(set(values))
+        if not given:
+            return
+        found = defaultdict(set)
+        query = SQL(" UNION ALL ").join(
+            SQL(
+                "SELECT %s, id FROM %s WHERE id = ANY(%s)",
+                fname,
+                SQL.identifier(self.env[self._fields[fname].comodel_name]._table),
+                ids,
+            )
+            for fname, ids in given.items()
+        )
+        for fname, record_id in self.env.execute_query(query):
+            found[fname].add(record_id)
+        for fname, ids in given.items():
+            wrong = [record_id for record_id in ids if record_id not in found[fname]]
             if wrong:
                 raise ValidationError(
                     self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
@@ -1570,33 +1600,49 @@ class HelpdeskTicket(models.Model):
                 {"user_id": user.id, "assign_date": now}
             )
 
-    def _subscribe_customers(self):
-        """Each ticket is followed by its own customer (never by the batch's other
-        customers), with the customer's default subtypes, in a few queries per batch
-        (`_message_subscribe` subscribes every partner to every record it is given)."""
-        tickets = self.filtered("partner_id")
+    def _creator_to_subscribe(self):
+        """The partner mail.thread's create() would subscribe: the current user, when
+        active and internal, unless the caller turned subscription or tracking off."""
+        user = self.env.user
+        if any(self.env.context.get(key) for key in ("mail_create_nosubscribe", "tracking_disable")):
+            return self.env["res.partner"]
+        return user.partner_id if user.active and not user.share else self.env["res.partner"]
+
+    def _subscribe_creator_and_customers(self, creator):
+        """Each ticket is followed by its creator (`creator`, a partner or nothing: mail's
+        own subscription of the current user, with the default subtypes, which create()
+        turns off with ``mail_create_nosubscribe``) and by its own customer (never by the
+        batch's other customers, with the customer's default subtypes): one check and one
+        insert per batch, not one subscription per step (`_message_subscribe` subscribes
+        every partner to every record it is given)."""
+        tickets = self.filtered(lambda t: t.partner_id or creator)
         if not tickets:
             return
         Followers = self.env["mail.followers"].sudo()
         following = {
             (res_id, partner_id)
             for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
-                [(self._name, tickets.ids)], tickets.partner_id.ids
+                [(self._name, tickets.ids)], (tickets.partner_id | creator).ids
             )
         }
         default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)
-        Followers.with_context(default_partner_id=False).create(
-            [
+        vals_list = []
+        for ticket in tickets:
+            wanted = {creator: default} if creator else {}
+            if ticket.partner_id and ticket.partner_id != creator:
+                wanted[ticket.partner_id] = external if ticket.partner_id.partner_share else default
+            vals_list += [
                 {
                     "res_model": self._name,
                     "res_id": ticket.id,
-                    "partner_id": ticket.partner_id.id,
-                    "subtype_ids": [Command.set((external if ticket.partner_id.partner_share else default).ids)],
+                    "partner_id": partner.id,
+                    "subtype_ids": [Command.set(subtypes.ids)],
                 }
-                for ticket in tickets
-                if (ticket.id, ticket.partner_id.id) not in following
+                for partner, subtypes in wanted.items()
+                if (ticket.id, partner.id) not in following
             ]
-        )
+        if vals_list:
+            Followers.with_context(default_partner_id=False).create(vals_list)
 
     # ------------------------------------------------------------------
     # Mail, portal and rating mixins
@@ -1781,11 +1827,7 @@ class HelpdeskTicket(models.Model):
             subtype_id == self._subtype("mail.mt_comment").id and not self._is_customer_reply(message)
         ):
             return recipients
-        team_subtype = (
-            self.env["mail.message.subtype"]
-            .sudo()
-            .search([("res_model", "=", "helpdesk.team"), ("parent_id", "=", subtype_id)], limit=1)
-        )
+        team_subtype = self.env["mail.message.subtype"].browse(self._team_subtype_id(subtype_id))
         if not team_subtype:
             return recipients
         watchers = self.team_id._watchers(team_subtype)[self.team_id]
@@ -1795,6 +1837,15 @@ class HelpdeskTicket(models.Model):
             extra = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=missing.ids)[0]
             recipients += [data for data in extra.values() if data["active"] and not data["share"]]
         return recipients
+
+    @api.model
+    @tools.ormcache("subtype_id")
+    def _team_subtype_id(self, subtype_id):
+        """The team subtype whose parent is the ticket subtype `subtype_id` (False if none),
+        asked for every message posted on a ticket: cached for the registry (mail clears
+        it when a subtype changes)."""
+        Subtype = self.env["mail.message.subtype"].sudo()
+        return Subtype.search([("res_model", "=", "helpdesk.team"), ("parent_id", "=", subtype_id)], limit=1).id
 
     def _message_auto_subscribe_notify(self, partner_ids, template):
         # "You have been assigned to ...": not for an agent who follows the ticket's team

@@ -111,13 +111,17 @@ class HelpdeskTicketChecklistLine(models.Model):
             )
 
     @api.model
-    def _sync_tickets(self, tickets):
+    def _sync_tickets(self, tickets, new=False):
         """Give `tickets` the checklist of the category they have now: the category's steps
         not on the ticket yet are added (same step or same name); unticked steps copied
-        from another category go; ticked steps (history) and steps added by hand stay."""
+        from another category go; ticked steps (history) and steps added by hand stay.
+        `new`: tickets just created without lines (nothing to look up on them)."""
         tickets = tickets.sudo()
-        steps = self.env["helpdesk.category.checklist"].sudo().search([("category_id", "in", tickets.category_id.ids)])
-        lines = self.sudo().search([("ticket_id", "in", tickets.ids)])
+        Step = self.env["helpdesk.category.checklist"].sudo()
+        with_steps = Step._get_category_ids_with_steps()
+        category_ids = [category.id for category in tickets.category_id if category.id in with_steps]
+        steps = Step.search([("category_id", "in", category_ids)]) if category_ids else Step
+        lines = self.sudo() if new else self.sudo().search([("ticket_id", "in", tickets.ids)])
         if not steps and not lines:
             return
         steps_by_category = steps.grouped("category_id")

@@ -23,6 +23,18 @@ DUPLICATE_FIELDS = ["duplicate_pair_ids", "duplicated_by_pair_ids", "has_possibl
 MATCHES = [("body", "Same Description"), ("subject", "Same Subject"), ("similar", "Similar Subject")]
 
 
+# Ticket columns the candidates query reads (see _detect).
+DETECT_FIELDS = (
+    "subject_normalized",
+    "description_hash",
+    "partner_email_normalized",
+    "commercial_partner_id",
+    "company_id",
+    "state",
+    "active",
+)
+
+
 class HelpdeskTicketDuplicate(models.Model):
     """A pair of tickets that may be the same request: found when the newer one was created
     (or when an agent asked, *Find Duplicates*), shown on both tickets' forms to the users
@@ -152,17 +164,13 @@ class HelpdeskTicketDuplicate(models.Model):
         tickets = self._detectable(tickets.sudo())
         if not tickets:
             return self.browse()
-        Ticket.flush_model(
-            [
-                "subject_normalized",
-                "description_hash",
-                "partner_email_normalized",
-                "commercial_partner_id",
-                "company_id",
-                "state",
-                "active",
-            ]
-        )
+        # The candidates are read from the table: flush what it compares, only when a row is
+        # dirty (flush_model would also flush on the empty marks precomputed fields leave
+        # at creation, one more UPDATE per new ticket for fields the query does not read).
+        compared = DETECT_FIELDS
+        Ticket._recompute_model(compared)
+        if any(self.env._field_dirty.get(Ticket._fields[fname]) for fname in compared):
+            Ticket.flush_model(compared)
         self.flush_model(["ticket_id", "original_id", "dismissed"])
         rows = self.env.execute_query(self._candidates_query(tickets, refresh))
         found = {}

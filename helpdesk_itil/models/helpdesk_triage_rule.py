@@ -2,7 +2,7 @@ import re
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import html2plaintext, is_html_empty
 from odoo.tools.mail import email_normalize
@@ -26,6 +26,7 @@ class HelpdeskTriageRule(models.Model):
     """
 
     _name = "helpdesk.triage.rule"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Triage Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -156,7 +157,11 @@ class HelpdeskTriageRule(models.Model):
         Ticket = self.env["helpdesk.ticket"]
         facts = [self._ticket_facts(vals) for vals in vals_list]
         companies = self.env["res.company"].union(*(f["company"] for f in facts))
-        rules = self.sudo().search([("company_id", "in", companies.ids)])
+        rules = self._get_active_rules(companies)
+        if rules:
+            # Only rules look at the customer: without any, the partner is not read here.
+            for vals, fact in zip(vals_list, facts, strict=True):
+                fact.update(self._customer_facts(vals))
         notes = []
         for vals, fact in zip(vals_list, facts, strict=True):
             lines = []
@@ -200,6 +205,17 @@ class HelpdeskTriageRule(models.Model):
         return notes
 
     @api.model
+    @tools.ormcache("company_ids")
+    def _get_active_rule_ids(self, company_ids):
+        return tuple(self.sudo().search([("company_id", "in", list(company_ids))]).ids)
+
+    @api.model
+    def _get_active_rules(self, companies):
+        """Active rules of `companies`, in order. Every new ticket asks: the ids are cached
+        for the registry (cleared when a rule changes), so a ticket pays no search."""
+        return self.sudo().browse(self._get_active_rule_ids(tuple(sorted(companies.ids))))
+
+    @api.model
     def _ticket_facts(self, vals):
         """What the conditions of rules look at, for ticket values about to be created: the
         team it is given or will get by default, its company, text, customer and sender."""
@@ -212,8 +228,6 @@ class HelpdeskTriageRule(models.Model):
         company = self.env["res.company"].browse(vals.get("company_id") or []) or team.company_id or self.env.company
         if not team and "team_id" not in vals:
             team = Team._get_company_default_team(company).sudo()
-        partner = self.env["res.partner"].sudo().browse(vals.get("partner_id") or [])
-        email = email_normalize(vals.get("partner_email") or partner.email or "") or ""
         subject = vals.get("name") or ""
         description = vals.get("description") or ""
         description = "" if is_html_empty(description) else html2plaintext(description)
@@ -225,11 +239,20 @@ class HelpdeskTriageRule(models.Model):
             "channel": channel,
             "subject": subject[:MATCH_TEXT_LIMIT],
             "text": f"{subject}\n{description}"[:MATCH_TEXT_LIMIT],
+            "alias_id": self.env.context.get("helpdesk_mail_alias_id") if channel == "email" else False,
+            "urgent_keywords": split_keywords(keywords),
+        }
+
+    @api.model
+    def _customer_facts(self, vals):
+        """What the conditions of rules look at about the customer of ticket values: the
+        sender's domain, the customer and its company, their tags."""
+        partner = self.env["res.partner"].sudo().browse(vals.get("partner_id") or [])
+        email = email_normalize(vals.get("partner_email") or partner.email or "") or ""
+        return {
             "domain": email.rpartition("@")[2],
             "partners": partner | partner.commercial_partner_id,
             "partner_tags": partner.category_id | partner.commercial_partner_id.category_id,
-            "alias_id": self.env.context.get("helpdesk_mail_alias_id") if channel == "email" else False,
-            "urgent_keywords": split_keywords(keywords),
         }
 
     def _matches(self, fact):

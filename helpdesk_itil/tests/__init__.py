@@ -81,3 +81,4 @@ from . import test_problem_tour
 from . import test_automation_rules
 from . import test_i18n_spanish
 from . import test_intake_answers
+from . import test_ticket_create_queries

@@ -157,7 +157,7 @@ class TestSlaWatcher(HelpdeskSlaCommon):
 
     def test_watcher_queries_do_not_grow_with_lines(self):
         """One watcher batch costs the same number of queries for 2 or 8 due lines (the
-        agents' notices aside: one message per line, see test_notifications.py)."""
+        agents' notices are batched too, see test_notifications.py)."""
         Line = self.env["helpdesk.ticket.sla"]
         Ticket = self.env["helpdesk.ticket"]
 

@@ -43,14 +43,16 @@ class TestTicketInput(HelpdeskCommon):
             self.env["helpdesk.ticket"].create([good, dict(good, team_id="nope")])
         self.assertNothingCreated(before)
 
-    def test_relations_checked_with_one_query_per_model_whatever_the_batch(self):
+    def test_relations_checked_with_one_query_whatever_the_batch(self):
         Ticket = self.env["helpdesk.ticket"]
         vals = {"name": "x", "team_id": self.team_a.id, "partner_id": self.contact.id, "user_id": self.user_a.id}
-        # Existence checks only: team, customer and assignee, one query each.
-        with self.assertQueryCount(3):
+        # Existence checks only: team, customer and assignee in one query.
+        with self.assertQueryCount(1):
             Ticket._check_input([vals] * 2, creating=True)
-        with self.assertQueryCount(3):
+        with self.assertQueryCount(1):
             Ticket._check_input([vals] * 50, creating=True)
+        with self.assertRaisesRegex(ValidationError, "Assigned To 987654 does not exist"):
+            Ticket._check_input([vals, dict(vals, user_id=987654)], creating=True)
 
     def test_invalid_selection_values(self):
         before = self.env["helpdesk.ticket"].search_count([])

@@ -82,7 +82,7 @@ class TestTicketLifecycle(HelpdeskCommon):
         )
         self.assertEqual(follower.subtype_ids, default)
         # Already following (e.g. the creator is the customer): nothing is added twice.
-        ticket_of_employee._subscribe_customers()
+        ticket_of_employee._subscribe_creator_and_customers(employee)
         self.assertEqual(ticket_of_employee.message_partner_ids.ids.count(employee.id), 1)
 
         def batch(size):
@@ -99,11 +99,11 @@ class TestTicketLifecycle(HelpdeskCommon):
         small, large = batch(2), batch(20)
         # Existing followers, subtypes of new partners (partner_share), followers and their subtypes.
         with self.assertQueryCount(4):
-            small._subscribe_customers()
+            small._subscribe_creator_and_customers(self.env["res.partner"])
             self.env.flush_all()
         self.env.invalidate_all()
         with self.assertQueryCount(4):
-            large._subscribe_customers()
+            large._subscribe_creator_and_customers(self.env["res.partner"])
             self.env.flush_all()
         self.assertEqual(
             Followers.search_count([("res_model", "=", "helpdesk.ticket"), ("res_id", "in", large.ids)]), 20
