@@ -82,3 +82,10 @@ from . import test_automation_rules
 from . import test_i18n_spanish
 from . import test_intake_answers
 from . import test_ticket_create_queries
+from . import test_migration_reference_index
+from . import test_report_export
+from . import test_screen_queries
+from . import test_service_report
+from . import test_team_overview
+from . import test_team_overview_tour
+from . import test_ticket_assignment_skills
