@@ -1,6 +1,6 @@
 import re
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 # Longest answer per question type, on every channel.
@@ -13,6 +13,7 @@ class HelpdeskCategoryField(models.Model):
     helpdesk.ticket.answer lines on the ticket."""
 
     _name = "helpdesk.category.field"
+    _inherit = ["helpdesk.cached.config.mixin"]
     _description = "Helpdesk Intake Field"
     _order = "sequence, id"
 
@@ -52,6 +53,13 @@ class HelpdeskCategoryField(models.Model):
                 raise ValidationError(
                     self.env._("The choice field “%(label)s” needs at least one choice.", label=field.label)
                 )
+
+    @api.model
+    @tools.ormcache()
+    def _get_category_ids_with_fields(self):
+        """Categories that ask questions: every new ticket of a category asks, most have none;
+        cached for the registry (cleared when a question changes)."""
+        return frozenset(category.id for [category] in self.sudo()._read_group([], ["category_id"]))
 
     def _get_options(self):
         self.ensure_one()

@@ -1177,7 +1177,7 @@ class HelpdeskTicket(models.Model):
             new=not any(vals.get("checklist_line_ids") for vals in vals_list),
         )
         # Every question of the category gets a line, empty when nobody answered it yet.
-        self.env["helpdesk.ticket.answer"]._sync_tickets(tickets.filtered("category_id"))
+        self.env["helpdesk.ticket.answer"]._sync_tickets(tickets.filtered("category_id"), new=True)
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))

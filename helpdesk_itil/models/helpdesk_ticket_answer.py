@@ -89,11 +89,17 @@ class HelpdeskTicketAnswer(models.Model):
         return stale, [row for row in rows if row["field_id"] not in known.ids]
 
     @api.model
-    def _sync_tickets(self, tickets):
-        """Give `tickets` a line for each question of their category (see _lines_to_update)."""
+    def _sync_tickets(self, tickets, new=False):
+        """Give `tickets` a line for each question of their category (see _lines_to_update).
+        `new`: tickets just created, whose only lines are the answers given with them."""
         if not tickets:
             return
         tickets = tickets.sudo()
+        if new:
+            asking = self.env["helpdesk.category.field"]._get_category_ids_with_fields()
+            tickets = tickets.filtered(lambda ticket: ticket.category_id.id in asking)
+            if not tickets:
+                return
         lines = self.sudo().search([("ticket_id", "in", tickets.ids)])
         if not lines and not tickets.category_id.intake_field_ids:
             return
