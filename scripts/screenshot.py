@@ -10,6 +10,7 @@ protocol, opens each page and saves a PNG once the page has been idle for a mome
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -89,7 +90,7 @@ def main(base_url, db, user, password, *targets):
         browser.send("Network.setCookie", name="session_id", value=cookie, domain=urlparse(base_url).hostname, path="/")
         for out, path in zip(targets[::2], targets[1::2], strict=True):
             browser.send("Page.navigate", url=base_url + path)
-            time.sleep(6)  # let the web client load and render
+            time.sleep(float(os.environ.get("SCREENSHOT_WAIT", 6)))  # let the web client load and render
             shot = browser.send("Page.captureScreenshot", format="png")
             with open(out, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
