@@ -26,7 +26,7 @@ else
 fi
 
 log "loading Spanish (es_ES) into $DB"
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" i18n loadlang -c "$ODOO_CONF" -d "$DB" -l es_ES \
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" i18n loadlang -c "$ODOO_CONF" -d "$DB" -l es \
     || die "loading Spanish into $DB failed (see log above)"
 
 log "Odoo is starting on http://localhost:${HTTP_PORT:-8069} (database $DB)"

@@ -4,6 +4,9 @@ Usage: .venv/bin/python scripts/screenshot.py BASE_URL DB LOGIN PASSWORD OUT.png
 e.g.   .venv/bin/python scripts/screenshot.py http://127.0.0.1:8069 helpdesk sara sara \
            docs/screenshots/ticket_kanban.png /odoo/action-helpdesk_itil.helpdesk_ticket_action
 
+Env: SCREENSHOT_WAIT (seconds before the capture, default 6), SCREENSHOT_CLICK (a CSS
+selector clicked and scrolled to first, e.g. a form's notebook tab).
+
 Logs in through JSON-RPC, hands the session cookie to Chromium over the DevTools
 protocol, opens each page and saves a PNG once the page has been idle for a moment.
 """
@@ -91,6 +94,11 @@ def main(base_url, db, user, password, *targets):
         for out, path in zip(targets[::2], targets[1::2], strict=True):
             browser.send("Page.navigate", url=base_url + path)
             time.sleep(float(os.environ.get("SCREENSHOT_WAIT", 6)))  # let the web client load and render
+            if click := os.environ.get("SCREENSHOT_CLICK"):
+                # e.g. a notebook tab: SCREENSHOT_CLICK="a[name='intake']"
+                target = f"document.querySelector({json.dumps(click)})"
+                browser.send("Runtime.evaluate", expression=f"{target}?.click(); {target}?.scrollIntoView()")
+                time.sleep(2)
             shot = browser.send("Page.captureScreenshot", format="png")
             with open(out, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
