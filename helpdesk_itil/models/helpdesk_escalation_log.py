@@ -27,8 +27,8 @@ class HelpdeskEscalationLog(models.Model):
         help="Empty for a manual escalation.",
     )
     trigger = fields.Selection([*TRIGGERS, ("manual", "Manual")], required=True, default="manual")
-    level_from = fields.Integer(string="From Level")
-    level_to = fields.Integer(string="To Level", required=True)
+    level_from = fields.Integer(string="From Escalation Level")
+    level_to = fields.Integer(string="To Escalation Level", required=True)
     team_from_id = fields.Many2one("helpdesk.team", string="From Team", ondelete="set null")
     team_to_id = fields.Many2one("helpdesk.team", string="To Team", ondelete="set null")
     user_from_id = fields.Many2one("res.users", string="From Assignee", ondelete="set null")

@@ -530,7 +530,8 @@ class HelpdeskEscalationRule(models.Model):
         return None, []
 
     def _pick_available(self, ticket, team, wanted, role, now):
-        """`wanted` unless on leave; else the team leader (for a specific user), else an available member."""
+        """`wanted` unless on leave; else the team leader (for a specific user), else an available
+        member, skilled for `ticket` and under capacity if possible (team._pick_available_member)."""
         if wanted and not team._users_on_leave(wanted, now):
             return wanted, []
         lines = []
@@ -540,7 +541,7 @@ class HelpdeskEscalationRule(models.Model):
         if wanted != team.leader_id and team.leader_id and not team._users_on_leave(team.leader_id, now):
             fallback = team.leader_id
         if not fallback and team:
-            fallback = team._pick_available_member(now, exclude=wanted)
+            fallback = team._pick_available_member(now, exclude=wanted, ticket=ticket)
         if fallback:
             lines.append(self.env._("Assigned to %(user)s instead.", user=fallback.name))
             return fallback, lines

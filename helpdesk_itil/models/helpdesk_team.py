@@ -726,12 +726,7 @@ class HelpdeskTeam(models.Model):
             members -= self._users_on_leave(members)
         if self.assignment_method == "manual" or not members or count <= 0:
             return [self.env["res.users"]] * count
-        # Serialise assignment per team: two requests creating tickets at once would
-        # otherwise both read the same last assignee or the same loads.
-        # NO KEY UPDATE: a request that inserted a ticket of this team holds a KEY SHARE lock on
-        # the row (the foreign key); FOR UPDATE would wait for it, and two such requests would
-        # deadlock on each other (seen in the load test). Assignments still queue per team.
-        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        self._lock_for_assignment()
         tickets = list(tickets or [self.env["helpdesk.ticket"]] * count)
         capped = any(member.sudo().helpdesk_capacity for member in members)
         if self.assignment_method == "round_robin" and not capped:
@@ -796,9 +791,18 @@ class HelpdeskTeam(models.Model):
         members -= self._users_on_leave(members)
         if not members:
             return self.env["res.users"]
-        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        self._lock_for_assignment()
         counts, workloads = self._open_ticket_workloads(members)
         return self._pick_least_loaded(members, ticket, counts, workloads, skills=True, strict=True)
+
+    def _lock_for_assignment(self):
+        """Serialise assignment per team: two requests assigning tickets at once would
+        otherwise both read the same last assignee or the same loads."""
+        self.ensure_one()
+        # NO KEY UPDATE: a request that inserted a ticket of this team holds a KEY SHARE lock on
+        # the row (the foreign key); FOR UPDATE would wait for it, and two such requests would
+        # deadlock on each other (seen in the load test). Assignments still queue per team.
+        self.env.cr.execute("SELECT id FROM helpdesk_team WHERE id = %s FOR NO KEY UPDATE", [self.id])
 
     @api.model
     def _ticket_weight(self, ticket):
@@ -856,24 +860,22 @@ class HelpdeskTeam(models.Model):
         )
         return users & leaves.resource_id.user_id
 
-    def _pick_available_member(self, at=None, exclude=None):
-        """A member not on leave (and not in `exclude`), by the team's method, else the least loaded."""
+    def _pick_available_member(self, at=None, exclude=None, ticket=None):
+        """A member for `ticket` when the agent an escalation rule wants is on leave: not on
+        leave at `at` (now by default), not in `exclude`. The same choice as assignment by
+        skill (``_pick_least_loaded``, whatever the team's method): among the members with
+        room under their capacity, those with the ticket's skills first, fewest open tickets
+        first; when everyone is at capacity, the member with the fewest open tickets."""
         self.ensure_one()
-        members = self.member_ids.filtered("active") - (exclude or self.env["res.users"])
+        members = self.member_ids.filtered("active").sorted("id") - (exclude or self.env["res.users"])
         members -= self._users_on_leave(members, at)
         if not members:
             return self.env["res.users"]
-        if self.assignment_method != "manual":
-            picked = self._pick_assignees(1)[0]
-            if picked in members:
-                return picked
-        loads = self._open_ticket_loads(members)
-        return min(members, key=lambda u: (loads[u], u.id))
-
-    @api.model
-    def _open_ticket_loads(self, users):
-        """{user: number of open tickets assigned to them, in every team}, one query."""
-        return self._open_ticket_workloads(users)[0]
+        self._lock_for_assignment()
+        counts, workloads = self._open_ticket_workloads(members)
+        ticket = ticket or self.env["helpdesk.ticket"]
+        picked = self._pick_least_loaded(members, ticket, counts, workloads, skills=True)
+        return picked or min(members, key=lambda member: (counts[member], member.id))
 
     @api.model
     def _open_ticket_workloads(self, users):

@@ -79,6 +79,18 @@ class HelpdeskTriageRule(models.Model):
         ondelete="cascade",
         help="Only for emails received through this address.",
     )
+    product_ids = fields.Many2many(
+        "product.product",
+        string="Products",
+        check_company=True,
+        help="The ticket is about one of these products (or one in the product categories below).",
+    )
+    product_categ_ids = fields.Many2many(
+        "product.category",
+        string="Product Categories",
+        help="The ticket's product belongs to one of these categories or to one of their subcategories "
+        "(or is one of the products above).",
+    )
 
     # Actions (only empty fields of the ticket are filled)
     category_id = fields.Many2one("helpdesk.category", string="Set Category", check_company=True)
@@ -159,9 +171,10 @@ class HelpdeskTriageRule(models.Model):
         companies = self.env["res.company"].union(*(f["company"] for f in facts))
         rules = self._get_active_rules(companies)
         if rules:
-            # Only rules look at the customer: without any, the partner is not read here.
+            # Only rules look at the customer and the product: without any, neither is read here.
             for vals, fact in zip(vals_list, facts, strict=True):
                 fact.update(self._customer_facts(vals))
+                fact.update(self._product_facts(vals))
         notes = []
         for vals, fact in zip(vals_list, facts, strict=True):
             lines = []
@@ -255,6 +268,14 @@ class HelpdeskTriageRule(models.Model):
             "partner_tags": partner.category_id | partner.commercial_partner_id.category_id,
         }
 
+    @api.model
+    def _product_facts(self, vals):
+        """What the conditions of rules look at about the product of ticket values: the
+        product and the ids of its category and the category's parents."""
+        product = self.env["product.product"].sudo().browse(vals.get("product_id") or [])
+        path = product.categ_id.parent_path or ""
+        return {"product": product, "product_categ_ids": {int(cid) for cid in path.split("/") if cid}}
+
     def _matches(self, fact):
         """Whether every condition set on this rule holds for the ticket `fact` describes."""
         self.ensure_one()
@@ -278,7 +299,16 @@ class HelpdeskTriageRule(models.Model):
                 return False
         if self.partner_ids and not self.partner_ids & fact["partners"]:
             return False
-        return not (self.partner_category_ids and not self.partner_category_ids & fact["partner_tags"])
+        if self.partner_category_ids and not self.partner_category_ids & fact["partner_tags"]:
+            return False
+        if self.product_ids or self.product_categ_ids:
+            # One condition: the product is listed, or is in a listed category (or below it).
+            product = fact["product"]
+            if not product or not (
+                product in self.product_ids or fact["product_categ_ids"] & set(self.product_categ_ids.ids)
+            ):
+                return False
+        return True
 
     def _fill(self, vals):
         """Fill the empty fields of `vals` with this rule's actions (a value the caller gave

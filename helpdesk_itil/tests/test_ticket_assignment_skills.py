@@ -183,6 +183,66 @@ class TestTicketAssignmentSkills(HelpdeskCommon):
             ticket = self.create_tickets(category_id=self.printers.id)
         self.assertEqual(ticket.user_id, self.ana, "back from leave")
 
+    # Escalation rules' fallback when the wanted agent is on leave ---------------
+
+    def put_on_leave(self, user):
+        resource = user.resource_ids[:1] or self.env["resource.resource"].create(
+            {"name": user.name, "user_id": user.id}
+        )
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "resource_id": resource.id,
+                "date_from": datetime(2026, 12, 7),
+                "date_to": datetime(2026, 12, 12),
+            }
+        )
+
+    def test_escalation_fallback_prefers_skilled_members_with_room(self):
+        # The leader, whom the rule wants, is on leave; whatever the team's method, the
+        # fallback picks like assignment by skill.
+        self.team.write({"leader_id": self.gil.id, "assignment_method": "round_robin"})
+        self.put_on_leave(self.gil)
+        rule = self.env["helpdesk.escalation.rule"].create(
+            {"name": "Breach to the leader", "trigger": "sla_breach", "reassign_user_mode": "team_leader"}
+        )
+        self.create_tickets(user_id=self.ana.id)  # Ana: 1 open ticket, Eva 2, Ben none
+        self.create_tickets(2, user_id=self.eva.id)
+        with freeze_time(NOW):
+            ticket = self.create_tickets(category_id=self.printers.id, user_id=self.ben.id)
+            log = self.env["helpdesk.escalation.rule"]._fire([(ticket, rule, "test")], NOW)
+        self.assertEqual(ticket.user_id, self.ana, "skilled in Printers (Ben, less loaded, is not)")
+        self.assertIn(f"{self.gil.name} (the team leader) is on leave.", log.reason)
+        self.assertIn(f"Assigned to {self.ana.name} instead.", log.reason)
+
+    def test_escalation_fallback_capacity_then_anyone_available(self):
+        self.put_on_leave(self.gil)
+        self.create_tickets(user_id=self.ana.id)  # P3: Ana's workload 2
+        self.create_tickets(2, user_id=self.eva.id)  # Eva's workload 4
+        ticket = self.create_tickets(category_id=self.printers.id, user_id=self.ben.id)  # Ben's workload 2
+        pick = self.team._pick_available_member
+        with freeze_time(NOW):
+            self.assertEqual(pick(NOW, exclude=self.gil, ticket=ticket), self.ana, "skilled, fewest open tickets")
+            self.ana.helpdesk_capacity = 3
+            self.assertEqual(pick(NOW, ticket=ticket), self.eva, "Ana has no room: the other skilled member")
+            self.eva.helpdesk_capacity = 4
+            self.assertEqual(pick(NOW, ticket=ticket), self.ben, "no skilled member has room: anyone with room")
+            self.ben.helpdesk_capacity = 2
+            self.assertEqual(
+                pick(NOW, ticket=ticket), self.ana, "everyone available is full: the fewest open tickets (Ana, Ben: 1)"
+            )
+            # A Spanish customer's P4 (weight 1), held by Eva, who has no limit any more.
+            self.eva.helpdesk_capacity = 0
+            spanish = self.create_tickets(
+                category_id=self.printers.id, partner_id=self.customer_es.id, priority="4", user_id=self.eva.id
+            )
+            self.assertEqual(pick(NOW, ticket=spanish), self.eva, "only Eva speaks Spanish")
+            self.assertEqual(
+                pick(NOW, exclude=self.eva, ticket=spanish), self.ana, "the wanted agent excluded: anyone with room"
+            )
+            self.assertFalse(pick(NOW, exclude=self.members - self.gil, ticket=spanish), "Gil is on leave")
+            self.assertEqual(pick(NOW), self.eva, "without a ticket: a P3's weight, the one with room")
+
     def test_negative_capacity_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative; use 0 for no limit"):
             self.ana.helpdesk_capacity = -1

@@ -42,6 +42,9 @@ class TestTicketKanbanTour(HelpdeskHttpCommon):
         ticket = self.env["helpdesk.ticket"].create(
             {"name": "Mail server down", "team_id": team.id, "impact": "high", "urgency": "high"}
         )
+        self.env["helpdesk.ticket"].create(
+            {"name": "Escalated printer", "team_id": team.id, "support_level": "l2", "escalation_level": 1}
+        )
         self.start_tour(
             "/odoo/action-helpdesk_itil.helpdesk_team_action_overview",
             "helpdesk_itil_ticket_kanban_tour",

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
 from .common import HelpdeskFixtures
@@ -35,6 +35,14 @@ class TestTriageRules(TriageCommon, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_triage_fixtures()
+        ProductCategory = cls.env["product.category"]
+        cls.categ_hardware = ProductCategory.create({"name": "Hardware"})
+        cls.categ_printers = ProductCategory.create({"name": "Printers", "parent_id": cls.categ_hardware.id})
+        cls.categ_software = ProductCategory.create({"name": "Software"})
+        Product = cls.env["product.product"]
+        cls.laser = Product.create({"name": "Laser X1", "categ_id": cls.categ_printers.id})
+        cls.router = Product.create({"name": "Router R7", "categ_id": cls.categ_hardware.id})
+        cls.erp = Product.create({"name": "ERP licence", "categ_id": cls.categ_software.id})
 
     def new_ticket(self, **values):
         values.setdefault("name", "Something is wrong")
@@ -109,6 +117,67 @@ class TestTriageRules(TriageCommon, TransactionCase):
         self.assertFalse(self.new_ticket(partner_id=self.contact.id).triage_rule_id)
         self.customer.category_id = gold
         self.assertEqual(self.new_ticket(partner_id=self.contact.id).triage_rule_id, rule, "tag of the company")
+
+    def test_product_or_product_category(self):
+        rule = self.Rule.create(
+            {
+                "name": "Printer products",
+                "sequence": 1,
+                "product_ids": [(4, self.router.id)],
+                "product_categ_ids": [(4, self.categ_printers.id)],
+                "urgency": "medium",
+            }
+        )
+        self.assertEqual(self.new_ticket(product_id=self.router.id).triage_rule_id, rule, "a listed product")
+        self.assertEqual(self.new_ticket(product_id=self.laser.id).triage_rule_id, rule, "a listed category")
+        self.assertFalse(self.new_ticket(product_id=self.erp.id).triage_rule_id, "another category")
+        self.assertFalse(self.new_ticket().triage_rule_id, "a ticket without product does not match")
+        rule.write({"product_ids": [(5,)], "product_categ_ids": [(6, 0, self.categ_hardware.ids)]})
+        self.assertEqual(self.new_ticket(product_id=self.laser.id).triage_rule_id, rule, "subcategory included")
+        rule.product_categ_ids = self.categ_software
+        self.assertFalse(self.new_ticket(product_id=self.laser.id).triage_rule_id, "the change applies at once")
+        ticket = self.new_ticket(name="Printer jammed", product_id=self.erp.id)
+        self.assertEqual(
+            (ticket.triage_rule_id, ticket.urgency, ticket.category_id),
+            (rule, "medium", self.env["helpdesk.category"]),
+            "the first match wins: the Printers rule does not add its category",
+        )
+        self.assertIn("Categorised by rule “Printer products”: Urgency Medium.", self.note_bodies(ticket))
+
+    def test_product_condition_combines_with_other_conditions(self):
+        rule = self.Rule.create(
+            {
+                "name": "Jammed lasers",
+                "sequence": 1,
+                "keywords": "jam",
+                "product_ids": [(4, self.laser.id)],
+                "impact": "high",
+            }
+        )
+        self.assertEqual(self.new_ticket(name="Paper jam", product_id=self.laser.id).triage_rule_id, rule)
+        self.assertEqual(
+            self.new_ticket(name="Paper jam", product_id=self.router.id).triage_rule_id,
+            self.printer_rule,
+            "the keyword alone is not enough: the next rule is tried",
+        )
+        self.assertFalse(self.new_ticket(name="Toner low", product_id=self.laser.id).triage_rule_id)
+
+    def test_product_of_another_company_is_refused(self):
+        other_company = self.env["res.company"].create({"name": "Other Company"})
+        foreign = self.env["product.product"].create({"name": "Foreign", "company_id": other_company.id})
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.Rule.create({"name": "Foreign", "product_ids": [(4, foreign.id)], "urgency": "low"})
+        self.assertFalse(self.Rule.search([("name", "=", "Foreign")]))
+
+    def test_new_product_rule_applies_at_once_cache_cleared(self):
+        self.new_ticket(name="warm the cache", product_id=self.erp.id)
+        rule = self.Rule.create(
+            {"name": "ERP", "sequence": 1, "product_ids": [(4, self.erp.id)], "type_id": self.type_request.id}
+        )
+        ticket = self.new_ticket(product_id=self.erp.id)
+        self.assertEqual((ticket.triage_rule_id, ticket.type_id), (rule, self.type_request))
+        rule.active = False
+        self.assertFalse(self.new_ticket(product_id=self.erp.id).triage_rule_id)
 
     def test_channel_team_and_company_scope(self):
         rule = self.Rule.create(
@@ -257,6 +326,19 @@ class TestTriageRules(TriageCommon, TransactionCase):
             self.assertIn("Urgency High: the customer wrote “urgent”.", wizard.result)
             wizard.subject = "Laptop"
             self.assertIn("No rule matches.", wizard.result)
+        self.Rule.create(
+            {
+                "name": "Laser printers",
+                "sequence": 1,
+                "product_categ_ids": [(4, self.categ_printers.id)],
+                "urgency": "low",
+            }
+        )
+        with Form(self.env["helpdesk.triage.rule.test"].with_user(self.manager)) as wizard:
+            wizard.subject = "Laptop"
+            self.assertIn("No rule matches.", wizard.result)
+            wizard.product_id = self.laser
+            self.assertIn("Categorised by rule “Laser printers”: Urgency Low.", wizard.result)
         self.assertEqual(self.env["helpdesk.ticket"].search_count([]), tickets)
 
     # Rights ------------------------------------------------------------------

@@ -15,9 +15,9 @@ class HelpdeskTicketEscalate(models.TransientModel):
 
     ticket_id = fields.Many2one("helpdesk.ticket", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="ticket_id.company_id")
-    current_level = fields.Integer(related="ticket_id.escalation_level", string="Current Level")
+    current_level = fields.Integer(related="ticket_id.escalation_level", string="Current Escalation Level")
     level = fields.Integer(
-        string="Escalate to Level", compute="_compute_level", store=True, readonly=False, precompute=True
+        string="To Escalation Level", compute="_compute_level", store=True, readonly=False, precompute=True
     )
     team_id = fields.Many2one(
         "helpdesk.team",

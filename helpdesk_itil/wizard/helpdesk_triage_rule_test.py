@@ -20,9 +20,13 @@ class HelpdeskTriageRuleTest(models.TransientModel):
     body = fields.Text(string="Description")
     partner_id = fields.Many2one("res.partner", string="Customer")
     email = fields.Char(string="Sender Email")
+    product_id = fields.Many2one(
+        "product.product",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+    )
     result = fields.Html(compute="_compute_result", sanitize=False)
 
-    @api.depends("company_id", "team_id", "channel", "subject", "body", "partner_id", "email")
+    @api.depends("company_id", "team_id", "channel", "subject", "body", "partner_id", "email", "product_id")
     def _compute_result(self):
         Rule = self.env["helpdesk.triage.rule"]
         for wizard in self:
@@ -36,6 +40,7 @@ class HelpdeskTriageRuleTest(models.TransientModel):
                 "company_id": wizard.company_id.id,
                 "partner_id": wizard.partner_id.id,
                 "partner_email": wizard.email or False,
+                "product_id": wizard.product_id.id,
             }
             if wizard.team_id:
                 vals["team_id"] = wizard.team_id.id

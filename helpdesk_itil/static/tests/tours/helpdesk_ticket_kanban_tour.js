@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 
 // An agent opens the team overview, drills into the team's open tickets, opens the
-// urgent ticket from the kanban, takes it and moves it to "In Progress".
+// urgent ticket from the kanban, takes it and moves it to "In Progress". On the way, an
+// escalated L2 ticket shows its escalation level and its support level apart.
 registry.category("web_tour.tours").add("helpdesk_itil_ticket_kanban_tour", {
     url: "/odoo/action-helpdesk_itil.helpdesk_team_action_overview",
     steps: () => [
@@ -11,6 +12,18 @@ registry.category("web_tour.tours").add("helpdesk_itil_ticket_kanban_tour", {
         },
         {
             trigger: ".o_kanban_group .o_kanban_record:contains('Mail server down') .badge:contains('P1')",
+        },
+        {
+            // The escalation level reads "Esc. 1"; the support level (L2) is its own badge,
+            // shown above L1 only.
+            trigger: ".o_kanban_record:contains('Escalated printer') .badge[title='Escalation level']:contains('Esc. 1')",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Escalated printer') .badge[title='Support level']:contains('L2')",
+        },
+        {
+            trigger:
+                ".o_kanban_record:contains('Mail server down'):not(:has(.badge[title='Escalation level'], .badge[title='Support level']))",
         },
         {
             trigger: ".o_kanban_record:contains('Mail server down')",
