@@ -1388,7 +1388,10 @@ class HelpdeskTicket(models.Model):
         """Referenced records must exist: a clear message instead of a foreign key error.
 
         One query for every relation of the batch (a UNION of primary-key lookups), not one
-        per field: the single-ticket paths (a form, an email, an API call) pay it once.
+        per field: the single-ticket paths (a form, an email, an API call) pay it once. Records
+        this transaction has already read or created (in the record cache) are known to exist
+        and not looked up: the email path's team and the contact made for its sender cost
+        nothing.
         """
         given = {}
         for fname in CHECKED_RELATIONS:
@@ -1400,7 +1403,10 @@ class HelpdeskTicket(models.Model):
                 raise ValidationError(
                     self.env._("%(field)s %(value)s does not exist.", field=self._fields[fname].string, value=wrong[0])
                 )
-            given[fname] = sorted(set(values))
+            comodel = self.env[self._fields[fname].comodel_name]
+            unknown = sorted(value for value in set(values) if "write_date" not in comodel.browse(value)._cache)
+            if unknown:
+                given[fname] = unknown
         if not given:
             return
         found = defaultdict(set)
@@ -2371,12 +2377,17 @@ class HelpdeskTicket(models.Model):
         )
         if not tickets:
             return
-        template = self.env.ref("helpdesk_itil.mail_template_ticket_acknowledgement", raise_if_not_found=False)
-        if not template:
+        # The xmlids are resolved from the registry's cache (env.ref would also query the rows).
+        IrModelData = self.env["ir.model.data"]
+        template_id = IrModelData._xmlid_to_res_id("helpdesk_itil.mail_template_ticket_acknowledgement")
+        if not template_id:
             return
+        template = self.env["mail.template"].browse(template_id)
         tickets = tickets.sudo()
         rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
-        odoobot = self.env.ref("base.partner_root")
+        odoobot = self.env["res.partner"].browse(
+            IrModelData._xmlid_to_res_id("base.partner_root", raise_if_not_found=True)
+        )
         # The template places the intake questions; one edited before they existed gets
         # them after its text.
         asks_questions = "_acknowledgement_intake_questions" in (template.sudo().body_html or "")
