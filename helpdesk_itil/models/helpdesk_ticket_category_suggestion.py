@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools.query import Query
 
 from .helpdesk_stage import RESOLUTION_STATES
 from .helpdesk_ticket import MACHINE_CHANNELS
@@ -84,12 +85,18 @@ class HelpdeskTicketCategorySuggestion(models.Model):
         """Record suggested categories for the new `tickets` that have none (no triage
         rule gave one): one similarity query per ticket over the company's latest resolved
         and closed tickets with a category (`_history_ids`, read once per batch and
-        company), whoever creates the ticket."""
+        company; for a single ticket, a subquery of its similarity query), whoever creates
+        the ticket."""
         values = []
         history = {}
-        for ticket in tickets.filtered(lambda t: not t.category_id and t.channel not in MACHINE_CHANNELS):
+        pending = tickets.filtered(lambda t: not t.category_id and t.channel not in MACHINE_CHANNELS)
+        for ticket in pending:
             if ticket.company_id not in history:
-                history[ticket.company_id] = self._history_ids(ticket.company_id)
+                history[ticket.company_id] = (
+                    self._history_query(ticket.company_id)
+                    if len(pending) == 1
+                    else self._history_ids(ticket.company_id)
+                )
             neighbours = self._neighbours(ticket, history[ticket.company_id])
             for rank, (category, share) in enumerate(self._rank(ticket, neighbours), start=1):
                 values.append({"ticket_id": ticket.id, "category_id": category.id, "rank": rank, "share": share})
@@ -102,6 +109,11 @@ class HelpdeskTicketCategorySuggestion(models.Model):
         category (the newest first): the history suggestions are drawn from. Bounded, so
         that the cost of a suggestion does not grow with the desk, and recent, so that
         today's categories count rather than those of years ago."""
+        return self._history_query(company, exclude).get_result_ids()
+
+    @api.model
+    def _history_query(self, company, exclude=None):
+        """The query of `_history_ids`, not run: a subquery for a single ticket's lookup."""
         domain = (
             Domain("company_id", "=", company.id)
             & Domain("state", "in", list(RESOLUTION_STATES))
@@ -109,28 +121,26 @@ class HelpdeskTicketCategorySuggestion(models.Model):
         )
         if exclude:
             domain &= Domain("id", "not in", exclude.ids)
-        return (
-            self.env["helpdesk.ticket"]
-            .sudo()
-            ._search(domain, order="id desc", limit=SUGGESTION_HISTORY)
-            .get_result_ids()
-        )
+        return self.env["helpdesk.ticket"].sudo()._search(domain, order="id desc", limit=SUGGESTION_HISTORY)
 
     @api.model
     def _neighbours(self, ticket, history_ids=None):
         """[(ticket, similarity)] of the history tickets (`_history_ids`) whose subject is
         most like `ticket`'s, read as superuser; the similarity is computed on those few
-        thousand tickets only (not searched through the trigram index of the whole table)."""
+        thousand tickets only (not searched through the trigram index of the whole table).
+        `history_ids` may also be the not yet run query of `_history_query`."""
         if history_ids is None:
             history_ids = self._history_ids(ticket.company_id, exclude=ticket)
-        if not history_ids:
-            return []
+        if not isinstance(history_ids, Query):
+            if not history_ids:
+                return []
+            history_ids = list(history_ids)
         return (
             self.env["helpdesk.ticket"]
             .sudo()
             ._find_similar_tickets(
                 ticket.name,
-                domain=Domain("id", "in", list(history_ids)),
+                domain=Domain("id", "in", history_ids),
                 limit=SUGGESTION_NEIGHBOURS,
                 threshold=SUGGESTION_SIMILARITY,
                 indexed=False,

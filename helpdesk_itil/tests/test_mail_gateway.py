@@ -310,6 +310,28 @@ class TestMailGateway(HelpdeskMailCommon):
         self.assertEqual(ticket.partner_id, self.user_a.partner_id, "an internal email passed on is not a customer's")
         # A customer forwarding a thread stays the requester (test above): only agents' forwards count.
 
+    def test_message_new_does_what_mail_would(self):
+        """helpdesk.ticket.message_new() creates the ticket itself with the values
+        mail.thread.cc's and mail.thread's message_new() would add (_message_new_values):
+        no other message_new() may sit between them, or it would be skipped."""
+        mro = type(self.Ticket).__mro__
+        own = next(i for i, cls in enumerate(mro) if cls.__module__.endswith("helpdesk_itil.models.helpdesk_ticket"))
+        below = [cls.__module__ for cls in mro[own + 1 :] if "message_new" in vars(cls)]
+        self.assertEqual(below, ["odoo.addons.mail.models.mail_thread_cc", "odoo.addons.mail.models.mail_thread"])
+        values = self.Ticket._message_new_values(
+            {"subject": "Printer", "email_from": "carla@acme.example.com", "cc": "Dora <dora@acme.example.com>"},
+            {"name": "", "team_id": self.team_a.id},
+        )
+        self.assertEqual(
+            values,
+            {
+                "email_cc": '"Dora" <dora@acme.example.com>',
+                "name": "Printer",
+                "team_id": self.team_a.id,
+                "partner_email": "carla@acme.example.com",
+            },
+        )
+
     def test_empty_subject(self):
         msg = EmailMessage()
         msg["From"] = "carla@acme.example.com"
