@@ -2,7 +2,8 @@ from odoo.exceptions import ValidationError
 from odoo.tests import BaseCase, TransactionCase, new_test_user, tagged
 
 from .common import HelpdeskHttpCommon
-from .common_i18n import SpanishCatalogueChecks, placeholder_problems
+from .common_i18n import SpanishCatalogueChecks
+from .i18n_rules import placeholder_problems
 
 
 @tagged("post_install", "-at_install")
