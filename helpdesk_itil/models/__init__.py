@@ -35,6 +35,8 @@ from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import mail_thread
+from . import mail_template
+from . import ir_qweb
 from . import helpdesk_mail_rejection
 from . import helpdesk_rate_limit
 from . import sale_order

@@ -22,6 +22,7 @@ from .helpdesk_article import SUGGESTION_LIMIT as ARTICLE_SUGGESTION_LIMIT
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY
+from .mail_template import REUSE_COMPILED_TEMPLATE
 from .res_partner import PRIORITY_BOOST_TIERS
 from .res_users import SUPPORT_LEVELS
 
@@ -2400,7 +2401,11 @@ class HelpdeskTicket(models.Model):
             return
         template = self.env["mail.template"].browse(template_id)
         tickets = tickets.sudo()
-        rendered = template.sudo()._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
+        rendered = (
+            template.sudo()
+            .with_context(**{REUSE_COMPILED_TEMPLATE: True})
+            ._generate_template(tickets.ids, ("subject", "body_html", "email_from"))
+        )
         odoobot = self.env["res.partner"].browse(
             IrModelData._xmlid_to_res_id("base.partner_root", raise_if_not_found=True)
         )
@@ -2478,7 +2483,7 @@ class HelpdeskTicket(models.Model):
         tickets = self.filtered(lambda t: (t.partner_id or t.partner_email) and t.channel not in MACHINE_CHANNELS)
         if not template or not tickets or self.env.context.get("helpdesk_no_resolution_mail"):
             return
-        tickets.sudo().message_post_with_source(
+        tickets.sudo().with_context(**{REUSE_COMPILED_TEMPLATE: True}).message_post_with_source(
             template,
             email_layout_xmlid="mail.mail_notification_light",
             subtype_xmlid="mail.mt_note",

@@ -47,6 +47,7 @@ SAME_IN_SPANISH = {
     "Pipelines",
     "Portal",
     "Prometheus Alertmanager",
+    "Qweb",
     "SLA",
     "SLA / OLA",
     "Ticket",
