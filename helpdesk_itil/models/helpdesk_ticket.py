@@ -2425,6 +2425,10 @@ class HelpdeskTicket(models.Model):
                 partner_ids=ticket.partner_id.ids,
                 outgoing_email_to=False if ticket.partner_id else ticket.partner_email,
                 notify_skip_followers=True,
+                # The light layout, as the resolution request: the template has its own
+                # button to the ticket; the full layout would add a second one and the
+                # author's (OdooBot's) signature.
+                email_layout_xmlid="mail.mail_notification_light",
                 mail_auto_delete=template.auto_delete,
                 mail_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
             )

@@ -6,7 +6,7 @@ from email.utils import make_msgid
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
-from odoo.tools import plaintext2html
+from odoo.tools import html2plaintext, plaintext2html
 
 from odoo.addons.mail.tests.common import MailCase
 
@@ -134,6 +134,13 @@ class TestMailGateway(HelpdeskMailCommon):
         self.assertEqual(mail.recipient_ids, self.contact)
         self.assertIn("Auto-Submitted", mail.headers)
         self.assertIn("auto-replied", mail.headers)
+        # in the light layout: one button to the ticket (the template's), no signature
+        text = html2plaintext(mail.body_html)
+        self.assertIn(f"View ticket {ticket.reference}", text)
+        self.assertNotIn("View Helpdesk Ticket", text)
+        signature = html2plaintext(self.env.ref("base.user_root").signature or "").strip()
+        self.assertTrue(signature)
+        self.assertNotIn(signature, text)
         incoming = ticket.message_ids.filtered(lambda m: m.message_type == "email")
         self.assertIn(incoming.message_id, mail.references)
         self.assertIn(self.alias_a, ack.reply_to)
