@@ -82,6 +82,21 @@ def render(ours, peer, meta):
             f"and web form channels): {fmt_time(ack)}, {fmt_queries(ack)}."
         )
         add("")
+    notices = [(key, o_rows.get(key)) for key in ("notices_batch", "notices_100_single")]
+    if all(row for _key, row in notices):
+        checks = (ours or {}).get("checks", {})
+        told = "; ".join(
+            f"after the {label}: {row['notices']:,} notices in {checks.get(key + '_messages', '?')} messages, "
+            f"{fmt_time(row)}, {fmt_queries(row)}"
+            for (key, row), label in zip(notices, ("one-call creation", "one-by-one creation"), strict=True)
+        )
+        add(
+            "Ours only, outside the creation figures: the assignees of new tickets (and the followers of "
+            "manual teams) are told by the scheduled action *Helpdesk: agent notices* once the minute is over, "
+            "one message per agent and minute; the peer emails each assignee inside `create()`. That action, "
+            f"{told}."
+        )
+        add("")
     add("## Queries per ticket by number of SLA lines")
     add("")
     add("Tickets of a team whose policies give them 1, 2 or 3 SLA lines, with mail tracking off")

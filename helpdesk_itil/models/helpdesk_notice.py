@@ -27,10 +27,10 @@ class HelpdeskNotice(models.Model):
     """Agent notifications of the helpdesk, in one place (README "Notifications").
 
     A row is a notice waiting to be sent: a new ticket for the followers of its team
-    (teams with manual assignment), or a ticket assigned automatically to an agent. Rows
-    are sent grouped per team and recipient by the scheduled action "Helpdesk: agent
-    notices", which ``create()`` triggers for the end of the minute: a burst of tickets in
-    one minute is one message, not one per ticket.
+    (teams with manual assignment), or a new ticket assigned to an agent (by the team's
+    method or by whoever created it). Rows are sent grouped per team and recipient by the
+    scheduled action "Helpdesk: agent notices", which ``create()`` triggers for the end of
+    the minute: a burst of tickets in one minute is one message, not one per ticket.
 
     The SLA notices (at risk, failed) are sent at once by the SLA watcher through
     ``_notify_sla_lines``, once per line and status.
@@ -52,15 +52,28 @@ class HelpdeskNotice(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _queue_created(self, tickets, auto_assigned):
+    def _queue_created(self, tickets, auto_assigned, named_assignee=None):
         """The notification step of ``helpdesk.ticket.create()``: queue a new-ticket
         notice for unassigned tickets of teams with manual assignment, an assignment
-        notice for tickets the team's method assigned (`auto_assigned`). A ticket created
-        with an assignee is not queued: mail's own "assigned to you" tells that assignee."""
+        notice for tickets the team's method assigned (`auto_assigned`) and for tickets
+        created with an assignee (`named_assignee`), whose "you have been assigned" mail
+        would have sent from create() (so not to the creator, nor with tracking or that
+        notification turned off). A ticket the queue cannot hold (no team, created
+        resolved or closed) tells its named assignee at once."""
         minute = minute_of(fields.Datetime.now())
+        named_assignee = named_assignee or tickets.browse()
+        if (
+            any(self.env.context.get(key) for key in ("tracking_disable", "mail_auto_subscribe_no_notify"))
+            or not self.env.registry.ready
+        ):
+            named_assignee = tickets.browse()
+        named_assignee = named_assignee.filtered(lambda t: t.user_id.active and t.user_id != self.env.user)
         rows = []
-        for ticket in tickets.filtered(lambda t: t.team_id and t.state in OPEN_STATES):
-            if ticket in auto_assigned:
+        for ticket in tickets:
+            if not (ticket.team_id and ticket.state in OPEN_STATES):
+                if ticket in named_assignee:
+                    ticket._message_auto_subscribe_notify(ticket.user_id.partner_id.ids, "mail.message_user_assigned")
+            elif ticket in auto_assigned or ticket in named_assignee:
                 rows.append({"team_id": ticket.team_id.id, "ticket_id": ticket.id, "user_id": ticket.user_id.id})
             elif not ticket.user_id and ticket.team_id.assignment_method == "manual":
                 rows.append({"team_id": ticket.team_id.id, "ticket_id": ticket.id})

@@ -1152,8 +1152,12 @@ class HelpdeskTicket(models.Model):
             if not vals.get("reference"):
                 vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
         # Mail subscribes the creator on its own; _subscribe_creator_and_customers does it
-        # with the customer in one insert.
-        tickets = super(HelpdeskTicket, self.with_context(mail_create_nosubscribe=True)).create(vals_list)
+        # with the customer in one insert. Mail's "you have been assigned" to an assignee given
+        # here waits for the agent notices (helpdesk.notice._queue_created): within the
+        # minute, one message for a burst.
+        tickets = super(
+            HelpdeskTicket, self.with_context(mail_create_nosubscribe=True, helpdesk_assignment_queued=True)
+        ).create(vals_list)
         tickets = tickets.with_env(self.env)
         tickets._subscribe_creator_and_customers(self._creator_to_subscribe())
         # A priority given at creation that differs from the matrix is an override.
@@ -1181,13 +1185,15 @@ class HelpdeskTicket(models.Model):
         self.env["helpdesk.ticket.answer"]._sync_tickets(tickets.filtered("category_id"), new=True)
         tickets._check_resolution_requirements()
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
-        given_assignee = self.browse(t.id for t, v in zip(tickets, vals_list, strict=True) if v.get("user_id"))
+        assigned_by_creator = tickets.filtered("user_id")
         self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
         tickets._auto_assign()
         tickets._stamp_missing_state_dates(now)
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         tickets._kpi_on_create(now)
-        self.env["helpdesk.notice"]._queue_created(tickets, tickets.filtered("user_id") - given_assignee)
+        self.env["helpdesk.notice"]._queue_created(
+            tickets, tickets.filtered("user_id") - assigned_by_creator, assigned_by_creator
+        )
         self.env["helpdesk.escalation.rule"]._fire_on_priority(tickets)
         # Not for data files and imports; message_new acknowledges once the email is posted.
         if not any(self.env.context.get(key) for key in ("helpdesk_no_acknowledgement", "install_mode", "import_file")):
@@ -1872,7 +1878,10 @@ class HelpdeskTicket(models.Model):
 
     def _message_auto_subscribe_notify(self, partner_ids, template):
         # "You have been assigned to ...": not for an agent who follows the ticket's team
-        # without "Assigned to Me" (their opt-out, helpdesk.team._assignment_muted).
+        # without "Assigned to Me" (their opt-out, helpdesk.team._assignment_muted). Not
+        # while create() runs: helpdesk.notice._queue_created tells the assignee after.
+        if self.env.context.get("helpdesk_assignment_queued"):
+            return None
         result = None
         for team, tickets in self.grouped("team_id").items():
             muted = team._assignment_muted(self.env["res.partner"].browse(partner_ids)) if team else None

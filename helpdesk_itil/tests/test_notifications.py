@@ -149,12 +149,12 @@ class TestNewTicketNotices(NotificationCommon):
         self.assertEqual(kinds, {self.user_a.partner_id: "inbox", self.user_a2.partner_id: "email"})
 
     def test_assigned_tickets_no_team_notice(self):
-        """Created with an assignee: mail's own "assigned to you", no team notice."""
+        """Created with an assignee: no team notice, only the assignee's."""
         with freeze_time(at(0, 10)):
-            ticket = self.create_ticket(user_id=self.user_a2.id)
-        self.assertFalse(self.env["helpdesk.notice"].search([]))
-        assigned = self.env["mail.message"].search([("model", "=", ticket._name), ("res_id", "=", ticket.id)])
-        self.assertIn(self.user_a2.partner_id, self.notified(assigned))
+            self.create_ticket(user_id=self.user_a2.id)
+        self.assertEqual(self.env["helpdesk.notice"].search([]).user_id, self.user_a2)
+        self.run_notices(at(0, 10, 1))
+        self.assertFalse(self.team_messages(self.team_a))
 
 
 @tagged("post_install", "-at_install")
@@ -176,6 +176,57 @@ class TestAssignmentNotices(NotificationCommon):
         other.with_user(self.manager).user_id = self.user_a2
         self.assertFalse(self.assignment_messages(self.user_a2) - before)
         self.assertIn(self.user_a2.partner_id, other.message_partner_ids, "Still follows the ticket it works on.")
+
+    def test_assignee_named_at_creation_told_within_the_minute(self):
+        """Mail's "you have been assigned" for a ticket created with an assignee goes
+        through the notice queue: after create(), not during it; one message for a burst."""
+        with freeze_time(at(0, 10)):
+            first = self.create_ticket(user_id=self.user_a2.id, name="Mail server down")
+        self.assertFalse(self.assignment_messages(self.user_a2), "Not while the ticket is created.")
+        self.assertIn(self.user_a2.partner_id, first.message_partner_ids, "Follows it at once.")
+        self.run_notices(at(0, 10, 1))
+        told = self.assignment_messages(self.user_a2)
+        self.assertEqual(len(told), 1)
+        self.assertEqual(told.subject, f"You have been assigned to {first.display_name}")
+        self.assertEqual((told.model, told.res_id), ("helpdesk.ticket", first.id))
+        # A burst named for one agent: one message listing them.
+        with freeze_time(at(0, 11)):
+            burst = self.env["helpdesk.ticket"].create(
+                [{"name": f"Alert {i}", "team_id": self.team_a.id, "user_id": self.user_a2.id} for i in range(3)]
+            )
+        self.run_notices(at(0, 11, 1))
+        told = self.assignment_messages(self.user_a2) - told
+        self.assertEqual(len(told), 1)
+        self.assertEqual(told.subject, "3 tickets of Team A assigned to you")
+        for ticket in burst:
+            self.assertIn(ticket.display_name, told.body)
+        self.assertFalse(self.env["helpdesk.notice"].search([]))
+
+    def test_assignee_named_at_creation_exceptions(self):
+        Ticket = self.env["helpdesk.ticket"]
+        with freeze_time(at(0, 10)):
+            # The creator assigning themselves, or asking for no notification: nothing to tell.
+            self.create_ticket(user_id=self.env.user.id)
+            Ticket.with_context(mail_auto_subscribe_no_notify=True).create(
+                {"name": "Quiet", "team_id": self.team_a.id, "user_id": self.user_a2.id}
+            )
+            Ticket.with_context(tracking_disable=True).create(
+                {"name": "Imported", "team_id": self.team_a.id, "user_id": self.user_a2.id}
+            )
+            self.assertFalse(self.env["helpdesk.notice"].search([]))
+            # No team, so no queue: told at once, as mail does.
+            no_team = Ticket.create({"name": "No team", "team_id": False, "user_id": self.user_a2.id})
+            self.assertFalse(self.env["helpdesk.notice"].search([]))
+        told = self.assignment_messages(self.user_a2)
+        self.assertEqual(len(told), 1)
+        self.assertEqual(told.res_id, no_team.id)
+        # Opted out of "Assigned to Me" on the team: queued, then not sent.
+        self.follow(self.team_a, self.user_a2, self.st_new)
+        with freeze_time(at(0, 11)):
+            self.create_ticket(user_id=self.user_a2.id)
+        self.run_notices(at(0, 11, 1))
+        self.assertEqual(self.assignment_messages(self.user_a2), told)
+        self.assertFalse(self.env["helpdesk.notice"].search([]))
 
     def test_automatic_assignment_grouped_per_agent(self):
         self.team_b.write({"assignment_method": "round_robin", "member_ids": [Command.set(self.user_b.ids)]})
