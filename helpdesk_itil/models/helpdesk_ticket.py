@@ -1151,15 +1151,19 @@ class HelpdeskTicket(models.Model):
                 vals["assign_date"] = now
             if not vals.get("reference"):
                 vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
-        # Mail subscribes the creator on its own; _subscribe_creator_and_customers does it
-        # with the customer in one insert. Mail's "you have been assigned" to an assignee given
-        # here waits for the agent notices (helpdesk.notice._queue_created): within the
-        # minute, one message for a burst.
+        # Followers (creator, customer, assignee) are added once for the batch, after the
+        # auto-assignment, by _subscribe_on_create: mail would look them up and insert them
+        # ticket by ticket, and again for the assignee the auto-assignment writes. Mail's
+        # "you have been assigned" to an assignee given here waits for the agent notices
+        # (helpdesk.notice._queue_created): within the minute, one message for a burst.
+        creator = self._creator_to_subscribe()
         tickets = super(
-            HelpdeskTicket, self.with_context(mail_create_nosubscribe=True, helpdesk_assignment_queued=True)
+            HelpdeskTicket,
+            self.with_context(
+                mail_create_nosubscribe=True, helpdesk_assignment_queued=True, helpdesk_followers_on_create=True
+            ),
         ).create(vals_list)
         tickets = tickets.with_env(self.env)
-        tickets._subscribe_creator_and_customers(self._creator_to_subscribe())
         # A priority given at creation that differs from the matrix is an override.
         with_priority = [(t, v) for t, v in zip(tickets, vals_list, strict=True) if "priority" in v]
         if with_priority:
@@ -1187,7 +1191,8 @@ class HelpdeskTicket(models.Model):
         self.env["helpdesk.ticket.duplicate"]._detect(tickets)
         assigned_by_creator = tickets.filtered("user_id")
         self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
-        tickets._auto_assign()
+        tickets.with_context(helpdesk_followers_on_create=True)._auto_assign()
+        tickets._subscribe_on_create(creator)
         tickets._stamp_missing_state_dates(now)
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         tickets._kpi_on_create(now)
@@ -1621,29 +1626,36 @@ class HelpdeskTicket(models.Model):
             return self.env["res.partner"]
         return user.partner_id if user.active and not user.share else self.env["res.partner"]
 
-    def _subscribe_creator_and_customers(self, creator):
-        """Each ticket is followed by its creator (`creator`, a partner or nothing: mail's
-        own subscription of the current user, with the default subtypes, which create()
-        turns off with ``mail_create_nosubscribe``) and by its own customer (never by the
-        batch's other customers, with the customer's default subtypes): one check and one
-        insert per batch, not one subscription per step (`_message_subscribe` subscribes
-        every partner to every record it is given)."""
-        tickets = self.filtered(lambda t: t.partner_id or creator)
+    def _subscribe_on_create(self, creator):
+        """The followers of new tickets, in one check and one insert for the batch: each
+        ticket is followed by its creator (`creator`, a partner or nothing, see
+        _creator_to_subscribe) and its assignee with the default subtypes, and by its own
+        customer (never by the batch's other customers) with the customer's default
+        subtypes. This is mail's subscription of the creator and of the assignee on create
+        and on the auto-assignment's write, which create() turns off
+        (``helpdesk_followers_on_create``, see _message_auto_subscribe); with
+        ``tracking_disable``, as in mail, only the customers follow."""
+        quiet = self.env.context.get("tracking_disable")
+        tickets = self.filtered(lambda t: t.partner_id or creator or (t.user_id and not quiet))
         if not tickets:
             return
         Followers = self.env["mail.followers"].sudo()
+        assignees = self.env["res.partner"] if quiet else tickets.user_id.partner_id
+        candidates = tickets.partner_id | creator | assignees
         following = {
             (res_id, partner_id)
             for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
-                [(self._name, tickets.ids)], (tickets.partner_id | creator).ids
+                [(self._name, tickets.ids)], candidates.ids
             )
         }
         default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)
         vals_list = []
         for ticket in tickets:
             wanted = {creator: default} if creator else {}
-            if ticket.partner_id and ticket.partner_id != creator:
-                wanted[ticket.partner_id] = external if ticket.partner_id.partner_share else default
+            if ticket.user_id.active and not quiet:
+                wanted.setdefault(ticket.user_id.partner_id, default)
+            if ticket.partner_id:
+                wanted.setdefault(ticket.partner_id, external if ticket.partner_id.partner_share else default)
             vals_list += [
                 {
                     "res_model": self._name,
@@ -1656,6 +1668,19 @@ class HelpdeskTicket(models.Model):
             ]
         if vals_list:
             Followers.with_context(default_partner_id=False).create(vals_list)
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        # While create() runs, _subscribe_on_create adds the creator, customer and assignee
+        # for the batch. Left to mail: the followers of a parent record through a
+        # subtype's relation field (none ships with the helpdesk, see the subtypes' data),
+        # subscribed before the creation message as mail does.
+        if self.env.context.get("helpdesk_followers_on_create"):
+            relation = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+            fnames = {fname for fnames in relation.values() for fname in fnames}
+            updated_values = {fname: value for fname, value in updated_values.items() if fname in fnames and value}
+            if not updated_values:
+                return True
+        return super()._message_auto_subscribe(updated_values, followers_existing_policy=followers_existing_policy)
 
     # ------------------------------------------------------------------
     # Mail, portal and rating mixins

@@ -82,7 +82,7 @@ class TestTicketLifecycle(HelpdeskCommon):
         )
         self.assertEqual(follower.subtype_ids, default)
         # Already following (e.g. the creator is the customer): nothing is added twice.
-        ticket_of_employee._subscribe_creator_and_customers(employee)
+        ticket_of_employee._subscribe_on_create(employee)
         self.assertEqual(ticket_of_employee.message_partner_ids.ids.count(employee.id), 1)
 
         def batch(size):
@@ -99,15 +99,78 @@ class TestTicketLifecycle(HelpdeskCommon):
         small, large = batch(2), batch(20)
         # Existing followers, subtypes of new partners (partner_share), followers and their subtypes.
         with self.assertQueryCount(4):
-            small._subscribe_creator_and_customers(self.env["res.partner"])
+            small._subscribe_on_create(self.env["res.partner"])
             self.env.flush_all()
         self.env.invalidate_all()
         with self.assertQueryCount(4):
-            large._subscribe_creator_and_customers(self.env["res.partner"])
+            large._subscribe_on_create(self.env["res.partner"])
             self.env.flush_all()
         self.assertEqual(
             Followers.search_count([("res_model", "=", "helpdesk.ticket"), ("res_id", "in", large.ids)]), 20
         )
+
+    def test_creator_assignee_and_customer_follow_a_new_ticket_once(self):
+        Ticket = self.env["helpdesk.ticket"]
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes("helpdesk.ticket")
+
+        def followers(ticket):
+            found = self.env["mail.followers"].search([("res_model", "=", ticket._name), ("res_id", "=", ticket.id)])
+            return {follower.partner_id: follower.subtype_ids for follower in found}
+
+        # Ana opens a ticket for Carla and gives it to Alex.
+        named = Ticket.with_user(self.user_a).create(
+            {"name": "Named", "team_id": self.team_a.id, "partner_id": self.contact.id, "user_id": self.user_a2.id}
+        )
+        self.assertEqual(
+            followers(named),
+            {self.user_a.partner_id: default, self.user_a2.partner_id: default, self.contact: external},
+        )
+        # The assignee the team's method picks follows too; the creator who is also the
+        # assignee follows once.
+        self.team_a.assignment_method = "round_robin"
+        auto = Ticket.with_user(self.manager).create(
+            {"name": "Auto", "team_id": self.team_a.id, "partner_id": self.contact.id}
+        )
+        self.assertIn(auto.user_id, self.user_a | self.user_a2)
+        self.assertEqual(
+            followers(auto),
+            {self.manager.partner_id: default, auto.user_id.partner_id: default, self.contact: external},
+        )
+        own = Ticket.with_user(self.user_a).create(
+            {"name": "Own", "team_id": self.team_b.id, "user_id": self.user_a.id}
+        )
+        self.assertEqual(followers(own), {self.user_a.partner_id: default})
+        # An archived assignee does not follow; with tracking_disable only the customer does (as in mail).
+        self.user_b.active = False
+        archived = Ticket.create({"name": "Archived", "team_id": self.team_b.id, "user_id": self.user_b.id})
+        self.assertNotIn(self.user_b.partner_id, archived.message_partner_ids)
+        quiet = Ticket.with_context(tracking_disable=True).create(
+            {"name": "Quiet", "team_id": self.team_a.id, "partner_id": self.contact.id, "user_id": self.user_a2.id}
+        )
+        self.assertEqual(followers(quiet), {self.contact: external})
+
+    def test_followers_of_the_team_through_a_relation_subtype_follow_and_hear_of_new_tickets(self):
+        # Not shipped (see mail_message_subtype_data.xml), but mail's mechanism works: a
+        # team subtype whose parent is "Ticket Created", related through team_id.
+        Subtype = self.env["mail.message.subtype"]
+        ticket_new = self.env.ref("helpdesk_itil.mt_ticket_new")
+        team_new = Subtype.create(
+            {
+                "name": "Every new ticket",
+                "res_model": "helpdesk.team",
+                "parent_id": ticket_new.id,
+                "relation_field": "team_id",
+                "default": False,
+            }
+        )
+        self.team_b.message_subscribe(partner_ids=self.user_b.partner_id.ids, subtype_ids=team_new.ids)
+        ticket = self.env["helpdesk.ticket"].create({"name": "Watched", "team_id": self.team_b.id})
+        follower = ticket.message_follower_ids.filtered(lambda f: f.partner_id == self.user_b.partner_id)
+        self.assertEqual(follower.subtype_ids, ticket_new)
+        creation = ticket.message_ids.filtered(lambda m: m.subtype_id == ticket_new)
+        self.assertIn(self.user_b.partner_id, creation.notified_partner_ids, "told of the new ticket")
+        other = self.env["helpdesk.ticket"].create({"name": "Elsewhere", "team_id": self.team_a.id})
+        self.assertNotIn(self.user_b.partner_id, other.message_partner_ids)
 
     def test_timestamps_through_the_lifecycle(self):
         with freeze_time("2026-03-02 09:00:00"):
