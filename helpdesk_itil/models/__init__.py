@@ -37,6 +37,7 @@ from . import resource_calendar_leaves
 from . import mail_thread
 from . import mail_template
 from . import ir_qweb
+from . import ir_sequence
 from . import helpdesk_mail_rejection
 from . import helpdesk_rate_limit
 from . import sale_order

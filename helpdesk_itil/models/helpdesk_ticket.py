@@ -22,6 +22,7 @@ from .helpdesk_article import SUGGESTION_LIMIT as ARTICLE_SUGGESTION_LIMIT
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES, URGENT_PRIORITIES
 from .helpdesk_stage import DONE_STATES, FINAL_STATES, OPEN_STATES, RESOLUTION_STATES, TICKET_STATES
 from .helpdesk_team import DUPLICATE_SIMILARITY
+from .ir_sequence import TICKET_SEQUENCE_CODE
 from .mail_template import REUSE_COMPILED_TEMPLATE
 from .res_partner import PRIORITY_BOOST_TIERS
 from .res_users import SUPPORT_LEVELS
@@ -1150,7 +1151,7 @@ class HelpdeskTicket(models.Model):
             if vals.get("user_id"):
                 vals["assign_date"] = now
             if not vals.get("reference"):
-                vals["reference"] = self.env["ir.sequence"].sudo().next_by_code("helpdesk.ticket")
+                vals["reference"] = self._next_reference()
         # Followers (creator, customer, assignee) are added once for the batch, after the
         # auto-assignment, by _subscribe_on_create: mail would look them up and insert them
         # ticket by ticket, and again for the assignee the auto-assignment writes. Mail's
@@ -1891,6 +1892,30 @@ class HelpdeskTicket(models.Model):
             extra = self.env["mail.followers"]._get_recipient_data(None, "comment", False, pids=missing.ids)[0]
             recipients += [data for data in extra.values() if data["active"] and not data["share"]]
         return recipients
+
+    @api.model
+    def _next_reference(self):
+        """The next ticket reference, as ``ir.sequence.next_by_code("helpdesk.ticket")``
+        draws it (the current company's sequence, else the shared one; False if none),
+        without searching the sequence for every ticket."""
+        sequence_id = self._reference_sequence_id(self.env.company.id)
+        return self.env["ir.sequence"].sudo().browse(sequence_id)._next() if sequence_id else False
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _reference_sequence_id(self, company_id):
+        """The sequence next_by_code would draw the company's references from: cached for
+        the registry (cleared when a sequence with that code changes, see ir_sequence.py)."""
+        return (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", TICKET_SEQUENCE_CODE), ("company_id", "in", [company_id, False])],
+                order="company_id",
+                limit=1,
+            )
+            .id
+        )
 
     @api.model
     @tools.ormcache("subtype_id")

@@ -19,6 +19,37 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.assertEqual([r[0] for r in found], [first.id])
         self.assertEqual(self.env["helpdesk.ticket"].search([("reference", "=", second.reference)]), second)
 
+    def test_reference_follows_the_companys_own_sequence_as_soon_as_it_changes(self):
+        # Looked up once per company and cached: a sequence added, changed, archived or
+        # removed applies to the next ticket.
+        self.assertRegex(self.create_ticket().reference, r"^HD-\d{6}$")
+        own = self.env["ir.sequence"].create(
+            {
+                "name": "Acme tickets",
+                "code": "helpdesk.ticket",
+                "prefix": "ACME-",
+                "padding": 4,
+                "company_id": self.env.company.id,
+            }
+        )
+        self.assertEqual(self.create_ticket().reference, "ACME-0001")
+        own.prefix = "AC-"
+        self.assertEqual(self.create_ticket().reference, "AC-0002", "an edited sequence is read afresh")
+        own.active = False
+        self.assertRegex(self.create_ticket().reference, r"^HD-\d{6}$")
+        own.active = True
+        self.assertEqual(self.create_ticket().reference, "AC-0003")
+        own.unlink()
+        self.assertRegex(self.create_ticket().reference, r"^HD-\d{6}$")
+        # Another company's sequence is not this company's.
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.env["ir.sequence"].create(
+            {"name": "Other tickets", "code": "helpdesk.ticket", "prefix": "OT-", "company_id": other.id}
+        )
+        self.assertRegex(self.create_ticket().reference, r"^HD-\d{6}$")
+        self.env["ir.sequence"].search([("code", "=", "helpdesk.ticket")]).active = False
+        self.assertFalse(self.env["helpdesk.ticket"]._next_reference(), "no sequence, no reference")
+
     def test_new_ticket_starts_in_team_first_stage(self):
         ticket = self.create_ticket()
         self.assertEqual(ticket.stage_id, self.stage_new)
