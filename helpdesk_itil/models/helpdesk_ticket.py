@@ -1803,7 +1803,21 @@ class HelpdeskTicket(models.Model):
             # A customer's reply on a merged ticket (portal, or an old link) goes where the
             # work goes on; notes and system messages stay.
             return self._merge_destination().message_post(**kwargs)
+        if (
+            self.env.context.get("helpdesk_followers_on_create")
+            and not kwargs.get("parent_id")
+            and kwargs.get("subtype_id") == self._creation_subtype().id
+        ):
+            # Mail's creation message, posted while create() runs: the ticket's first
+            # message, so mail's search of the thread for a parent is skipped. The key is
+            # set for this post alone (see _message_compute_parent_id).
+            return super(HelpdeskTicket, self.with_context(helpdesk_first_message=True)).message_post(**kwargs)
         return super().message_post(**kwargs)
+
+    def _message_compute_parent_id(self, parent_id):
+        if not parent_id and self.env.context.get("helpdesk_first_message"):
+            return False
+        return super()._message_compute_parent_id(parent_id)
 
     def _merge_follows_message(self, post_values):
         """A message about to be posted on this merged ticket belongs to its destination: a

@@ -63,6 +63,21 @@ class TestTicketLifecycle(HelpdeskCommon):
         ticket = self.env["helpdesk.ticket"].create({"name": "VPN drops", "category_id": child.id})
         self.assertEqual(ticket.team_id, self.team_b)
 
+    def test_creation_message_starts_the_thread_and_later_messages_thread_under_it(self):
+        ticket_new = self.env.ref("helpdesk_itil.mt_ticket_new")
+        self.team_a.assignment_method = "round_robin"
+        ticket = (
+            self.env["helpdesk.ticket"].with_user(self.manager).create({"name": "Thread", "team_id": self.team_a.id})
+        )
+        creation = ticket.sudo().message_ids.filtered(lambda m: m.subtype_id == ticket_new)
+        self.assertEqual(len(creation), 1)
+        self.assertFalse(creation.parent_id)
+        # What follows threads as in mail: under the thread's latest message.
+        note = ticket.message_post(body="Looking into it", subtype_xmlid="mail.mt_note")
+        self.assertEqual(note.sudo().parent_id, creation)
+        reply = ticket.message_post(body="On it", message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertEqual(reply.sudo().parent_id, note)
+
     def test_customer_contact_kept_for_unknown_sender(self):
         unknown = self.create_ticket(partner_email="someone@unknown.example.com", partner_name="Some One")
         self.assertFalse(unknown.partner_id)
