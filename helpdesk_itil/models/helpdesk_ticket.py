@@ -1871,9 +1871,32 @@ class HelpdeskTicket(models.Model):
             )
             .mapped("res_id")
         )
-        return super(HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched)))._message_track(
-            fields_iter, initial_values_dict
-        )
+        # Mail logs each ticket's tracking message with a create of its own; the values are
+        # collected instead (see _message_log) and created together: one create per batch.
+        logged = []
+        tracking = super(
+            HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched), helpdesk_tracking_logs=logged)
+        )._message_track(fields_iter, initial_values_dict)
+        if logged:
+            self.sudo()._message_create(logged)
+        return tracking
+
+    def _message_log(self, **kwargs):
+        logged = self.env.context.get("helpdesk_tracking_logs")
+        if logged is None or not kwargs.get("tracking_value_ids"):
+            return super()._message_log(**kwargs)
+        # A tracking message of _message_track: mail's values, created there with the others.
+        return super(
+            HelpdeskTicket, self.with_context(helpdesk_tracking_logs=None, helpdesk_log_values=logged)
+        )._message_log(**kwargs)
+
+    def _message_create(self, values_list):
+        collected = self.env.context.get("helpdesk_log_values")
+        if collected is not None:
+            collected.extend(values_list)
+            return self.env["mail.message"]
+        return super()._message_create(values_list)
+
 
     def _track_subtype(self, init_values):
         self.ensure_one()

@@ -156,8 +156,9 @@ class HelpdeskTicketSla(models.Model):
         if created:
             lines = self.sudo().browse()
         else:
+            # Ordered by id: the default order would flush every line written before.
             lines = self.sudo().search_fetch(
-                Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS
+                Domain("ticket_id", "in", tickets.ids) & Domain("settled_date", "=", False), LINE_FIELDS, order="id"
             )
         lines_by_ticket = lines.grouped("ticket_id")
         matches = self.env["helpdesk.sla.policy"]._get_matching_policies(

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
@@ -341,6 +343,44 @@ class TestTicketLifecycle(HelpdeskCommon):
         self.assertIn(self.user_a.partner_id, message.notification_ids.res_partner_id)
         self.assertEqual(quiet.message_ids[0].subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(quiet.message_ids[0].tracking_value_ids.field_id.name, "stage_id")
+
+    def test_tracking_messages_of_a_transaction_are_created_together(self):
+        # Several tickets changed one by one in one transaction: at commit, each gets its
+        # own message with its own changes, all created by one mail.message create.
+        stage_subtype = self.env.ref("helpdesk_itil.mt_ticket_stage")
+        first, second, third, watched = (self.create_ticket(name=f"Ticket {n}") for n in range(4))
+        watched.message_subscribe(partner_ids=self.user_a.partner_id.ids, subtype_ids=stage_subtype.ids)
+        self.flush_tracking()
+        first.stage_id = self.stage_progress
+        second.stage_id = self.stage_pending
+        third.priority = "1"
+        watched.stage_id = self.stage_progress
+        Message = type(self.env["mail.message"])
+        creates = []
+        original_create = Message.create
+
+        def create(records, vals_list):
+            creates.append(len(vals_list) if isinstance(vals_list, list) else 1)
+            return original_create(records, vals_list)
+
+        with patch.object(Message, "create", create):
+            self.flush_tracking()
+        self.assertIn(3, creates, "the three logged messages come from one create")
+        for ticket, field, old, new in (
+            (first, "stage_id", "New", self.stage_progress.name),
+            (second, "stage_id", "New", self.stage_pending.name),
+            (third, "priority", "P3 Medium", "P1 Critical"),
+        ):
+            message = ticket.message_ids[0]
+            self.assertEqual(message.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertEqual(message.message_type, "notification")
+            self.assertEqual(message.author_id, self.env.user.partner_id)
+            self.assertTrue(message.message_id)
+            value = message.tracking_value_ids.filtered(lambda v, field=field: v.field_id.name == field)
+            self.assertEqual((value.old_value_char, value.new_value_char), (old, new))
+        # The ticket whose stage changes someone follows is notified as before.
+        self.assertEqual(watched.message_ids[0].subtype_id, stage_subtype)
+        self.assertIn(self.user_a.partner_id, watched.message_ids[0].notification_ids.res_partner_id)
 
     @users("hd_agent")
     def test_closed_ticket_is_read_only_for_agents(self):
