@@ -617,6 +617,10 @@ class HelpdeskTicket(models.Model):
         help="Resolved by its first team, never escalated, never reopened (set on resolution).",
     )
 
+    # Rating's field, computed before the insert: a new ticket has no rating, and rating's
+    # query of the ratings of each ticket created is spared.
+    rating_last_value = fields.Float(compute="_compute_rating_last_value", store=True, precompute=True)
+
     # SLA
     sla_ids = fields.One2many("helpdesk.ticket.sla", "ticket_id", string="SLA Lines", copy=False)
     sla_deadline = fields.Datetime(
@@ -1158,10 +1162,19 @@ class HelpdeskTicket(models.Model):
         # "you have been assigned" to an assignee given here waits for the agent notices
         # (helpdesk.notice._queue_created): within the minute, one message for a burst.
         creator = self._creator_to_subscribe()
+        # Mail posts each creation message before those followers are added: unless the
+        # values bring followers or a subtype's relation field subscribes some, nobody
+        # follows the new tickets yet, and mail's lookup of followers to notify is skipped.
+        unfollowed = not self._relation_subscription_fields() and not any(
+            vals.get("message_follower_ids") for vals in vals_list
+        )
         tickets = super(
             HelpdeskTicket,
             self.with_context(
-                mail_create_nosubscribe=True, helpdesk_assignment_queued=True, helpdesk_followers_on_create=True
+                mail_create_nosubscribe=True,
+                helpdesk_assignment_queued=True,
+                helpdesk_followers_on_create=True,
+                helpdesk_unfollowed=unfollowed,
             ),
         ).create(vals_list)
         tickets = tickets.with_env(self.env)
@@ -1676,12 +1689,18 @@ class HelpdeskTicket(models.Model):
         # subtype's relation field (none ships with the helpdesk, see the subtypes' data),
         # subscribed before the creation message as mail does.
         if self.env.context.get("helpdesk_followers_on_create"):
-            relation = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
-            fnames = {fname for fnames in relation.values() for fname in fnames}
+            fnames = self._relation_subscription_fields()
             updated_values = {fname: value for fname, value in updated_values.items() if fname in fnames and value}
             if not updated_values:
                 return True
         return super()._message_auto_subscribe(updated_values, followers_existing_policy=followers_existing_policy)
+
+    @api.model
+    def _relation_subscription_fields(self):
+        """The ticket fields through which mail subscribes the followers of a parent record
+        (subtypes with a relation field; cached by mail)."""
+        relation = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+        return {fname for fnames in relation.values() for fname in fnames}
 
     # ------------------------------------------------------------------
     # Mail, portal and rating mixins
@@ -1897,7 +1916,6 @@ class HelpdeskTicket(models.Model):
             return self.env["mail.message"]
         return super()._message_create(values_list)
 
-
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:
@@ -1911,7 +1929,14 @@ class HelpdeskTicket(models.Model):
         the team: "SLA at Risk" and "Escalated" (the team subtypes whose parent is the
         message's subtype) and "Customer Replied" (a customer's message). Computed here
         rather than by making them followers of each ticket (see the subtypes' data)."""
-        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        if self.env.context.get("helpdesk_first_message") and self.env.context.get("helpdesk_unfollowed"):
+            # The creation message of a ticket nobody follows yet (see create()): only the
+            # message's own recipients, then the team's watchers below.
+            recipients = super()._notify_get_recipients(
+                message, msg_vals=msg_vals, **dict(kwargs, notify_skip_followers=True)
+            )
+        else:
+            recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
         if len(self) != 1 or not self.team_id or kwargs.get("notify_skip_followers"):
             return recipients
         subtype_id = (msg_vals or {}).get("subtype_id") or message.subtype_id.id

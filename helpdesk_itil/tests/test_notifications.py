@@ -79,6 +79,44 @@ class TestTeamSubscriptions(NotificationCommon):
         self.assertFalse((self.user_a | self.user_a2).partner_id & ticket.message_partner_ids)
         self.assertIn(self.contact, ticket.message_partner_ids)
 
+    def test_creation_message_reaches_who_follows_the_ticket_from_the_start(self):
+        # Nobody follows a new ticket when mail posts its creation message (the creator,
+        # customer and assignee come after), unless the values bring followers or a
+        # subtype's relation field makes the team's followers follow it: those are notified.
+        ticket_new = self.env.ref("helpdesk_itil.mt_ticket_new")
+
+        def creation_notified(ticket):
+            creation = ticket.message_ids.filtered(lambda m: m.subtype_id == ticket_new)
+            self.assertEqual(len(creation), 1)
+            return creation.notification_ids.res_partner_id
+
+        plain = self.create_ticket(partner_id=self.contact.id)
+        self.assertFalse(creation_notified(plain) & (self.contact | self.env.user.partner_id))
+        given = self.create_ticket(
+            message_follower_ids=[
+                Command.create(
+                    {
+                        "res_model": "helpdesk.ticket",
+                        "partner_id": self.user_b.partner_id.id,
+                        "subtype_ids": [Command.set(ticket_new.ids)],
+                    }
+                )
+            ]
+        )
+        self.assertIn(self.user_b.partner_id, creation_notified(given))
+        relation = self.Subtype.create(
+            {
+                "name": "Every new ticket (followers become ticket followers)",
+                "res_model": "helpdesk.team",
+                "parent_id": ticket_new.id,
+                "relation_field": "team_id",
+            }
+        )
+        self.follow(self.team_b, self.agent, relation)
+        related = self.create_ticket(team_id=self.team_b.id)
+        self.assertIn(self.agent.partner_id, related.message_partner_ids)
+        self.assertIn(self.agent.partner_id, creation_notified(related))
+
 
 @tagged("post_install", "-at_install")
 class TestNewTicketNotices(NotificationCommon):
