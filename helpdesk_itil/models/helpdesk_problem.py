@@ -9,7 +9,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext, is_html_empty
 
 from ..tools import similarity
-from ..tools.text import normalize_subject
+from ..tools.text import normalize_subject, plain_text
 from .helpdesk_priority_matrix import IMPACTS, PRIORITIES, URGENCIES
 from .helpdesk_stage import OPEN_STATES
 
@@ -528,7 +528,7 @@ class HelpdeskProblem(models.Model):
 
         Resolved, closed and cancelled problems never match. The current user's record rules
         apply."""
-        description = html2plaintext(ticket.description or "")[:KNOWN_ERROR_TEXT_LIMIT]
+        description = plain_text(ticket.description)[:KNOWN_ERROR_TEXT_LIMIT]
         text = f"{ticket.name or ''} {description}"
         code_text = " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
         if not code_text:

@@ -1164,7 +1164,8 @@ class HelpdeskTicket(models.Model):
         creator = self._creator_to_subscribe()
         # Mail posts each creation message before those followers are added: unless the
         # values bring followers or a subtype's relation field subscribes some, nobody
-        # follows the new tickets yet, and mail's lookup of followers to notify is skipped.
+        # follows the new tickets yet, and neither mail's lookup of followers to notify nor
+        # _subscribe_on_create's of followers already there is needed.
         unfollowed = not self._relation_subscription_fields() and not any(
             vals.get("message_follower_ids") for vals in vals_list
         )
@@ -1206,7 +1207,7 @@ class HelpdeskTicket(models.Model):
         assigned_by_creator = tickets.filtered("user_id")
         self.env["helpdesk.ticket.category.suggestion"]._suggest(tickets)
         tickets.with_context(helpdesk_followers_on_create=True)._auto_assign()
-        tickets._subscribe_on_create(creator)
+        tickets._subscribe_on_create(creator, followed=not unfollowed)
         tickets._stamp_missing_state_dates(now)
         self.env["helpdesk.ticket.sla"]._sync_tickets(tickets, rematch_tickets=tickets, now=now, created=True)
         tickets._kpi_on_create(now)
@@ -1640,7 +1641,7 @@ class HelpdeskTicket(models.Model):
             return self.env["res.partner"]
         return user.partner_id if user.active and not user.share else self.env["res.partner"]
 
-    def _subscribe_on_create(self, creator):
+    def _subscribe_on_create(self, creator, followed=True):
         """The followers of new tickets, in one check and one insert for the batch: each
         ticket is followed by its creator (`creator`, a partner or nothing, see
         _creator_to_subscribe) and its assignee with the default subtypes, and by its own
@@ -1648,7 +1649,9 @@ class HelpdeskTicket(models.Model):
         subtypes. This is mail's subscription of the creator and of the assignee on create
         and on the auto-assignment's write, which create() turns off
         (``helpdesk_followers_on_create``, see _message_auto_subscribe); with
-        ``tracking_disable``, as in mail, only the customers follow."""
+        ``tracking_disable``, as in mail, only the customers follow. `followed`: the tickets
+        may already have followers (given in the values, or by a subtype's relation field);
+        if not, there are none to look up."""
         quiet = self.env.context.get("tracking_disable")
         tickets = self.filtered(lambda t: t.partner_id or creator or (t.user_id and not quiet))
         if not tickets:
@@ -1658,8 +1661,8 @@ class HelpdeskTicket(models.Model):
         candidates = tickets.partner_id | creator | assignees
         following = {
             (res_id, partner_id)
-            for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
-                [(self._name, tickets.ids)], candidates.ids
+            for _fid, res_id, partner_id, _sids in (
+                Followers._get_subscription_data([(self._name, tickets.ids)], candidates.ids) if followed else ()
             )
         }
         default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)

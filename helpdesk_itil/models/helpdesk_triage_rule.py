@@ -4,10 +4,9 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import html2plaintext, is_html_empty
 from odoo.tools.mail import email_normalize
 
-from ..tools.text import find_keyword, fold_text, split_keywords
+from ..tools.text import find_keyword, fold_text, plain_text, split_keywords
 from .helpdesk_priority_matrix import IMPACTS, URGENCIES
 from .helpdesk_ticket import CHANNELS, CUSTOMER_CHANNELS
 
@@ -243,7 +242,7 @@ class HelpdeskTriageRule(models.Model):
             team = Team._get_company_default_team(company).sudo()
         subject = vals.get("name") or ""
         description = vals.get("description") or ""
-        description = "" if is_html_empty(description) else html2plaintext(description)
+        description = plain_text(description)
         channel = vals.get("channel") or "internal"
         keywords = team.urgent_keywords or company.helpdesk_urgent_keywords
         return {

@@ -104,18 +104,7 @@ class TestTeamSubscriptions(NotificationCommon):
             ]
         )
         self.assertIn(self.user_b.partner_id, creation_notified(given))
-        relation = self.Subtype.create(
-            {
-                "name": "Every new ticket (followers become ticket followers)",
-                "res_model": "helpdesk.team",
-                "parent_id": ticket_new.id,
-                "relation_field": "team_id",
-            }
-        )
-        self.follow(self.team_b, self.agent, relation)
-        related = self.create_ticket(team_id=self.team_b.id)
-        self.assertIn(self.agent.partner_id, related.message_partner_ids)
-        self.assertIn(self.agent.partner_id, creation_notified(related))
+        # Through a relation field: TestTicketLifecycle's relation subtype test.
 
 
 @tagged("post_install", "-at_install")

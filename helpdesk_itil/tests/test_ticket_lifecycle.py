@@ -3,6 +3,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
 from odoo.tests import Form, tagged, users
 
 from .common import HelpdeskCommon
@@ -196,6 +197,28 @@ class TestTicketLifecycle(HelpdeskCommon):
             {"name": "Quiet", "team_id": self.team_a.id, "partner_id": self.contact.id, "user_id": self.user_a2.id}
         )
         self.assertEqual(followers(quiet), {self.contact: external})
+        # Followers given with the values (an integration, with the right to) are kept as
+        # given, the creator and the customer among them not added twice.
+        given = (
+            Ticket.with_user(self.user_a)
+            .sudo()
+            .create(
+                {
+                    "name": "Given",
+                    "team_id": self.team_a.id,
+                    "partner_id": self.contact.id,
+                    "message_follower_ids": [
+                        Command.create({"res_model": "helpdesk.ticket", "partner_id": pid, "subtype_ids": []})
+                        for pid in (self.contact.id, self.user_a.partner_id.id)
+                    ],
+                }
+            )
+        )
+        none = self.env["mail.message.subtype"]
+        self.assertEqual(
+            followers(given),
+            {self.contact: none, self.user_a.partner_id: none, given.user_id.partner_id: default},
+        )
 
     def test_followers_of_the_team_through_a_relation_subtype_follow_and_hear_of_new_tickets(self):
         # Not shipped (see mail_message_subtype_data.xml), but mail's mechanism works: a

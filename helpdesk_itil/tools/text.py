@@ -2,6 +2,7 @@
 compared on, the fingerprint of a description that tells two equal bodies apart from
 two short ones, and keyword matching without case or accents (triage)."""
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -56,9 +57,20 @@ def body_hash(text):
     return hashlib.sha256(normalized.encode()).hexdigest()
 
 
+def plain_text(html):
+    """A description (HTML) as plain text, "" when empty. A new ticket's description is
+    read by triage, its fingerprint and the known errors: converted once for the three."""
+    return _plain_text(str(html or ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_text(html):
+    return "" if is_html_empty(html) else html2plaintext(html)
+
+
 def description_hash(html):
     """``body_hash`` of a ticket's description (HTML)."""
-    return body_hash("" if is_html_empty(html) else html2plaintext(html))
+    return body_hash(plain_text(html))
 
 
 def fold_text(text):
