@@ -105,6 +105,18 @@ def _move_single(tickets, stage):
     return run
 
 
+def _one_request_each(env, calls):
+    """Each call in a transaction of its own, committed, then the record cache emptied."""
+
+    def run():
+        for call in calls:
+            call()
+            env.cr.commit()
+            env.invalidate_all()
+
+    return run
+
+
 def _send_notices(env, rec, key, count):
     """Ours only: the agent notices the tickets just created queued (new tickets of manual
     teams, assignees), sent as the scheduled action does once their minute is over. The
@@ -141,9 +153,20 @@ def stage_scenarios(env, rec, ids, side):
         _send_notices(env, rec, "notices_batch", len(vals["create"]))
 
     # 1b. 100 tickets created one by one (forms, mail gateway, API: one record per call).
+    # create() may complete the values it is given (the reference): a copy for 1c.
+    fresh = [dict(v) for v in vals["single"]]
+    # The same tickets for bench_alternate.py, which runs them again on both sides in turn.
+    rec.results["single"] = {"vals": [dict(v) for v in vals["single"]], "stages": stages}
     rec.measure("create_100_single", lambda: [Ticket.create([v]) for v in vals["single"]], len(vals["single"]))
     if side == "ours":
         _send_notices(env, rec, "notices_100_single", len(vals["single"]))
+
+    # 1c. The same, each in a transaction of its own with an empty record cache, as HTTP
+    # requests are: the COMMIT (a WAL flush) and the cold cache weigh alike on both sides.
+    rec.measure("create_100_request", _one_request_each(env, [lambda v=v: Ticket.create([v]) for v in fresh]), 100)
+    if side == "ours":
+        env["helpdesk.notice"].sudo().search([]).unlink()
+        env.cr.commit()
 
     if side == "ours":
         # Our teams can acknowledge every new ticket by email (reference and portal link);
@@ -179,6 +202,17 @@ def stage_scenarios(env, rec, ids, side):
     quiet = [group.with_context(tracking_disable=True) for group in groups]
     rec.measure("move_100_bulk_notrack", _move_bulk(quiet[2], stages["pending"]), 100)
     rec.measure("move_100_single_notrack", _move_single(quiet[3], stages["pending"]), 100)
+    # One move per request (own transaction, cold record cache), as 1c.
+    requests = created[500:600]
+    if len(requests) == 100:
+        requests.write({"stage_id": stages["in_progress"]})
+        env.cr.commit()
+        env.invalidate_all()
+        rec.measure(
+            "move_100_request",
+            _one_request_each(env, [lambda t=t: t.write({"stage_id": stages["pending"]}) for t in requests]),
+            100,
+        )
     # The same bulk move on 10 tickets: the engine's query count must not follow the size.
     ten = created[400:410].with_context(tracking_disable=True)
     ten.write({"stage_id": stages["in_progress"]})

@@ -1,6 +1,7 @@
 """Print the benchmark figures as Markdown tables and write them to bench/out/results.md.
 
-Usage: python bench/report.py OUT_DIR   (reads ours.json, peer.json and meta.json there)
+Usage: python bench/report.py OUT_DIR   (reads ours.json, peer.json, meta.json and
+alternate.json there)
 """
 
 import json
@@ -43,10 +44,47 @@ MAIN_ROWS = [
     ("move_100_bulk_notrack", "same, one `write()` on the 100, mail tracking off (SLA engine + ORM)"),
     ("move_100_single_notrack", "same, one `write()` per ticket, mail tracking off (SLA engine + ORM)"),
     ("move_10_bulk_notrack", "same, one `write()` on 10 tickets only, mail tracking off"),
+    ("create_100_request", "create 100 tickets, each in a transaction of its own (cold cache, `COMMIT`)"),
+    ("move_100_request", "move 100 tickets in progress → waiting, each in a transaction of its own"),
 ]
 
 
-def render(ours, peer, meta):
+ALTERNATE_ROWS = [
+    ("create", "create 100 tickets, one `create()` per ticket, one commit"),
+    ("move", "move them in progress → waiting, one `write()` per ticket, one commit"),
+    ("create_request", "create 100 tickets, each in a transaction of its own (cold cache, `COMMIT`)"),
+    ("move_request", "move them in progress → waiting, each in a transaction of its own"),
+]
+
+
+def render_alternate(alternate):
+    """The single-record paths of bench_alternate.py: both sides in turn, medians of rounds."""
+    out = [
+        "## Single-record paths, both sides in turn",
+        "",
+        f"`bench_alternate.py`: {alternate['rounds']} rounds (after one uncounted), each running the",
+        "operation on ours then on the peer in one process, on 100 tickets of the data set; median",
+        "time per ticket over the rounds, ratio of the medians, and the lowest and highest of the",
+        "rounds' own ratios. Queries: median per ticket.",
+        "",
+        "| operation | ours | peer | ratio | rounds' ratios |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label in ALTERNATE_ROWS:
+        row = alternate["rows"].get(key)
+        if not row:
+            continue
+        o, p = row["ours"], row["peer"]
+        out.append(
+            f"| {label} | {o['ms_per_ticket']:.1f} ms/t, {o['queries_per_ticket']:.1f} q/t "
+            f"| {p['ms_per_ticket']:.1f} ms/t, {p['queries_per_ticket']:.1f} q/t | {row['ratio']:.2f} "
+            f"| {row['ratio_min']:.2f}–{row['ratio_max']:.2f} |"
+        )
+    out.append("")
+    return out
+
+
+def render(ours, peer, meta, alternate=None):
     o_rows = (ours or {}).get("rows", {})
     p_rows = (peer or {}).get("rows", {})
     out = []
@@ -97,6 +135,8 @@ def render(ours, peer, meta):
             f"{told}."
         )
         add("")
+    if alternate:
+        out.extend(render_alternate(alternate))
     add("## Queries per ticket by number of SLA lines")
     add("")
     add("Tickets of a team whose policies give them 1, 2 or 3 SLA lines, with mail tracking off")
@@ -177,6 +217,7 @@ def main():
         load(os.path.join(out_dir, "ours.json")),
         load(os.path.join(out_dir, "peer.json")),
         load(os.path.join(out_dir, "meta.json")),
+        load(os.path.join(out_dir, "alternate.json")),
     )
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(text + "\n")

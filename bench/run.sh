@@ -10,6 +10,8 @@
 #                    empty to skip)
 #   BENCH_OURS_ADDONS  addons installed on our side (default helpdesk_itil)
 #   BENCH_LOG_SQL    measurement keys whose SQL is logged, e.g. move_100_bulk (debugging)
+#   BENCH_ALTERNATE_ROUNDS  rounds of bench_alternate.py, the single-record paths with the
+#                    two sides in turn (default 5)
 # plus those of scripts/common.sh (ODOO_SRC, PGHOST, PGUSER, ...).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -24,6 +26,7 @@ SEED="${BENCH_SEED:-42}"
 TICKETS="${BENCH_TICKETS:-1000}"
 WATCH="${BENCH_WATCH-10000:0.01,100000:0.001,100000:0.01}"
 OURS_ADDONS="${BENCH_OURS_ADDONS:-helpdesk_itil}"
+ALTERNATE_ROUNDS="${BENCH_ALTERNATE_ROUNDS:-5}"
 DB_OURS="hd_bench_ours_$$"
 DB_PEER="hd_bench_peer_$$"
 start=$SECONDS
@@ -36,7 +39,7 @@ ensure_venv
 ensure_postgres
 write_odoo_conf
 mkdir -p "$OUT"
-rm -f "$OUT"/.installed "$OUT"/ours.json "$OUT"/peer.json "$OUT"/meta.json "$OUT"/results.md
+rm -f "$OUT"/.installed "$OUT"/ours.json "$OUT"/peer.json "$OUT"/alternate.json "$OUT"/meta.json "$OUT"/results.md
 
 # --- the peer, from PyPI, outside the addon and outside the venv ---------------------
 # The wheels declare a dependency on the `odoo` distribution, which is not installed as a
@@ -112,6 +115,10 @@ log "our scenarios"
 bench_py --side ours --db "$DB_OURS" --addons-path "$ADDONS_OURS" --out "$OUT/ours.json" --watch "$WATCH"
 log "peer scenarios"
 bench_py --side peer --db "$DB_PEER" --addons-path "$ADDONS_PEER" --out "$OUT/peer.json" --watch ""
+log "single-record paths, both sides in turn (${ALTERNATE_ROUNDS} rounds)"
+PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" "$BENCH_DIR/bench_alternate.py" \
+    --config "$ODOO_CONF" --addons-path "$ADDONS_OURS,$PEER_ADDONS" --db-ours "$DB_OURS" --db-peer "$DB_PEER" \
+    --in "$OUT" --out "$OUT/alternate.json" --rounds "$ALTERNATE_ROUNDS"
 load_end="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 
 "$VENV/bin/python" - "$OUT/meta.json" <<PY
