@@ -322,13 +322,31 @@ class HelpdeskSlaPolicy(models.Model):
         )
 
     def _is_pause_stage(self, stage):
-        self.ensure_one()
-        if self.pause_stage_ids:
-            return stage in self.pause_stage_ids
+        pause_stage_ids, _calendar_id = self._clock_settings()
+        if pause_stage_ids:
+            return stage.id in pause_stage_ids
         return stage.state == "pending"
 
     def _get_calendar(self, ticket):
         """Working hours a line of this policy runs on for `ticket`: the policy's own, else
         the ticket's (helpdesk.ticket._get_business_calendar)."""
+        _pause_stage_ids, calendar_id = self._clock_settings()
+        return self.env["resource.calendar"].browse(calendar_id) or ticket._get_business_calendar()
+
+    def _clock_settings(self):
+        """(pause stage ids, calendar id) of this policy, from the registry's cache."""
         self.ensure_one()
-        return self.calendar_id or ticket._get_business_calendar()
+        settings = self._get_clock_settings().get(self.id)
+        if settings is None:  # created after the cache was filled, in this transaction
+            settings = (frozenset(self.sudo().pause_stage_ids.ids), self.sudo().calendar_id.id)
+        return settings
+
+    @api.model
+    @tools.ormcache()
+    def _get_clock_settings(self):
+        """{policy id: (pause stage ids, calendar id)} of every policy, archived ones included
+        (their lines still run): read for each line of each ticket a stage move touches, so
+        cached for the registry (cleared when a policy changes) rather than fetched with its
+        pause stages in every request."""
+        policies = self.sudo().with_context(active_test=False).search([])
+        return {policy.id: (frozenset(policy.pause_stage_ids.ids), policy.calendar_id.id) for policy in policies}

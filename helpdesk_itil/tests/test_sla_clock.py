@@ -159,6 +159,14 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.move(ticket, waiting_vendor, at(0, 11))
         self.assertEqual(self.line(ticket).status, "paused")
         self.assertEqual(self.line(ticket).used_hours, 2)
+        # The pause stages are kept in the registry's cache: a change applies to the next move.
+        self.move(ticket, self.stage_progress, at(0, 12))
+        with freeze_time(at(0, 12, 30)):
+            self.policy.pause_stage_ids = False
+        self.move(ticket, waiting_vendor, at(0, 13))
+        self.assertEqual(self.line(ticket).status, "ongoing", "Without pause stages, only Pending ones pause it.")
+        self.move(ticket, self.stage_pending, at(0, 14))
+        self.assertEqual(self.line(ticket).status, "paused")
 
     def test_helpdesk_user_drives_the_clock(self):
         """Users only read SLA lines; their ticket changes still move the clocks."""
