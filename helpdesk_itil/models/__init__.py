@@ -1,4 +1,5 @@
 from . import helpdesk_cached_config_mixin
+from . import base_automation
 from . import helpdesk_stage
 from . import helpdesk_ticket_type
 from . import helpdesk_tag

@@ -47,6 +47,50 @@ class TestAutomationRules(HelpdeskCommon):
                 self.assertIn(self.tag_vip, ticket.tag_ids)
                 self.assertIn(self.account_manager.partner_id, ticket.message_partner_ids)
 
+    def test_rules_are_looked_up_once_and_follow_their_changes(self):
+        # A helpdesk model's rules come from the registry's cache, not from a search per
+        # ticket; archiving a rule, or bringing it back, applies to the next ticket.
+        self.customer.helpdesk_tier = "gold"
+        self.assertIn(self.tag_vip, self.create_ticket(partner_id=self.contact.id).tag_ids)
+        Automation = type(self.env["base.automation"])
+        original_search = Automation.search
+        searched = []
+
+        def search(records, domain, *args, **kwargs):
+            searched.append(list(domain))
+            return original_search(records, domain, *args, **kwargs)
+
+        with patch.object(Automation, "search", search):
+            self.assertIn(self.tag_vip, self.create_ticket(partner_id=self.contact.id).tag_ids)
+        self.assertFalse([domain for domain in searched if ("model_name", "=", "helpdesk.ticket") in domain])
+        self.rule_vip.active = False
+        self.assertNotIn(self.tag_vip, self.create_ticket(partner_id=self.contact.id).tag_ids)
+        self.rule_vip.active = True
+        self.assertIn(self.tag_vip, self.create_ticket(partner_id=self.contact.id).tag_ids)
+        # A rule added beside it runs on the next ticket too.
+        seen = self.env["helpdesk.tag"].create({"name": "Seen by the new rule"})
+        model_id = self.env["ir.model"]._get_id("helpdesk.ticket")
+        rule = self.env["base.automation"].create(
+            {"name": "Tag every new ticket", "model_id": model_id, "trigger": "on_create"}
+        )
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Tag it",
+                "model_id": model_id,
+                "base_automation_id": rule.id,
+                "usage": "base_automation",
+                "state": "object_write",
+                "update_path": "tag_ids",
+                "update_m2m_operation": "add",
+                "evaluation_type": "value",
+                "value": str(seen.id),
+            }
+        )
+        self.assertEqual(self.create_ticket(partner_id=self.contact.id).tag_ids, self.tag_vip | seen)
+        # Archived while the VIP rule stays: the next ticket is left to the VIP rule alone.
+        rule.active = False
+        self.assertEqual(self.create_ticket(partner_id=self.contact.id).tag_ids, self.tag_vip)
+
     def test_standard_customer_ticket_is_left_alone(self):
         for tier in ("standard", "silver"):
             with self.subTest(tier=tier):
