@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo.tests import BaseCase
 
 from ..tools.text import (
@@ -8,6 +10,7 @@ from ..tools.text import (
     fold_text,
     normalize_body,
     normalize_subject,
+    plain_text,
     split_keywords,
 )
 
@@ -109,6 +112,15 @@ class TestBodyHash(BaseCase):
         )
         self.assertEqual(description_hash("<p><br></p>"), "")
         self.assertEqual(description_hash(False), "")
+
+    def test_plain_text(self):
+        """Read three times for a new ticket, converted once: the same text each time, as
+        Markup or as str."""
+        html = Markup("<p>Printer <b>E42</b> on floor 3</p>")
+        self.assertEqual(plain_text(html), "Printer *E42* on floor 3")
+        self.assertEqual(plain_text(str(html)), plain_text(html))
+        self.assertEqual(plain_text("<p><br></p>"), "")
+        self.assertEqual(plain_text(False), "")
 
 
 class TestKeywords(BaseCase):

@@ -63,7 +63,9 @@ def plain_text(html):
     return _plain_text(str(html or ""))
 
 
-@functools.lru_cache(maxsize=64)
+# A few entries: the three reads of one ticket's description follow each other, and a
+# pasted log can make a description large.
+@functools.lru_cache(maxsize=16)
 def _plain_text(html):
     return "" if is_html_empty(html) else html2plaintext(html)
 
