@@ -8,20 +8,25 @@ Usage (bench/run.sh runs it after the two sides' scenarios, on their databases):
 
 `bench.py` measures one side after the other, a minute or two apart; on a shared machine
 whose speed drifts by a third within minutes, that alone can move a ratio by 0.3. Here the
-same four operations run on both sides in rounds, one side then the other (ours first in
-odd rounds, the peer first in even ones), each on 100 tickets
-of the generated data set (the ``single`` tickets, saved by `bench.py` in
-``<side>.json``):
+same four operations run on both sides at once, **call by call**: ours creates (or moves)
+a ticket, then the peer does, then the peer goes first for the next ticket, and so on; each
+side's clock runs only during its own calls and its own commit. A drift of the machine
+then weighs on both sides alike. The operations, each on 100 tickets of the generated data
+set (``generate.alternate_key``: tickets of their own for each round and each creation,
+saved by `bench.py` in ``<side>.json``; the same tickets created again would each be an
+exact copy of an open ticket of the same customer, a duplicate for ours to find and
+record):
 
 - ``create``: one ``create()`` per ticket, one commit for the 100 (as ``create_100_single``);
 - ``move``: those tickets moved in progress → waiting, one ``write()`` each, one commit;
-- ``create_request``, ``move_request``: the same, each call in a transaction of its own
-  with an empty record cache, as HTTP requests are.
+- ``create_request``, ``move_request``: the same on other tickets, each call in a
+  transaction of its own with an empty record cache, as HTTP requests are.
 
-Each figure is the median over the rounds of the time per ticket; the ratio is ours ÷ peer
-of the medians, with the range of the rounds' own ratios beside it. Both registries live
-in this process (the addons path holds both products; each database loads only its own
-modules), so the interpreter, the database server and the machine's state are shared.
+They run in rounds, the first one uncounted. Each figure is the median over the rounds of
+the time per ticket; the ratio is ours ÷ peer of the medians, with the range of the
+rounds' own ratios beside it. Both registries live in this process (the addons path holds
+both products; each database loads only its own modules), so the interpreter, the
+database server and the machine's state are shared.
 """
 
 import argparse
@@ -30,6 +35,8 @@ import os
 import statistics
 import sys
 import time
+
+import generate
 
 OPERATIONS = ("create", "move", "create_request", "move_request")
 
@@ -44,21 +51,21 @@ class Side:
 
         self.name = name
         self.registry = registry
-        self.vals = saved["single"]["vals"]
-        self.stages = saved["single"]["stages"]
+        self.vals = saved["alternate"]["vals"]
+        self.stages = saved["alternate"]["stages"]
         self.cr = registry.cursor()
         admin = api.Environment(self.cr, SUPERUSER_ID, {}).ref("base.user_admin").id
         # As bench.py: the administrator, notifications queued rather than sent.
         self.env = api.Environment(self.cr, admin, {"mail_notify_force_send": False})
         self.tickets = self.env["helpdesk.ticket"]
 
-    def run(self, operation):
-        """Seconds and queries for `operation` on 100 tickets."""
+    def prepare(self, operation, round_no):
+        """The calls of `operation` in round `round_no`, one per ticket, with what they need
+        set up and committed."""
         Ticket, cr, env = self.env["helpdesk.ticket"], self.cr, self.env
-        request = operation.endswith("_request")
         if operation.startswith("create"):
-            # create() may complete the values it is given (our reference): fresh copies.
-            calls = [lambda v=dict(v): Ticket.create([v]) for v in self.vals]
+            calls = [lambda v=v: Ticket.create([v]) for v in self.vals[generate.alternate_key(round_no, operation)]]
+            self.created = Ticket.browse()
         else:
             tickets = self.tickets
             tickets.write({"stage_id": self.stages["in_progress"]})
@@ -67,30 +74,48 @@ class Side:
             # The agent notices queued by creation are sent by their own scheduled action
             # (bench.py measures it); not left to pile up between rounds.
             env["helpdesk.notice"].sudo().search([]).unlink()
-        # What the set-up wrote is committed before the clock starts.
         env.flush_all()
         cr.commit()
         env.invalidate_all()
-        q0 = cr.sql_log_count
+        self.seconds = 0.0
+        self.queries = cr.sql_log_count
+        return calls
+
+    def call(self, operation, call):
+        """Run one call of `operation` (and its commit, for a request) on the clock."""
         t0 = time.perf_counter()
-        created = Ticket.browse()
-        for call in calls:
-            result = call()
-            if operation.startswith("create"):
-                created |= result
-            if request:
-                cr.commit()
-                env.invalidate_all()
-        env.flush_all()
-        cr.commit()
-        seconds = time.perf_counter() - t0
-        queries = cr.sql_log_count - q0
+        result = call()
+        if operation.endswith("_request"):
+            self.cr.commit()
+            self.env.invalidate_all()
+        self.seconds += time.perf_counter() - t0
         if operation.startswith("create"):
-            self.tickets = created.with_env(env)
-        return seconds, queries
+            self.created |= result
+
+    def finish(self, operation):
+        """Commit `operation` on the clock; its seconds and queries."""
+        t0 = time.perf_counter()
+        self.env.flush_all()
+        self.cr.commit()
+        self.seconds += time.perf_counter() - t0
+        if operation.startswith("create"):
+            self.tickets = self.created.with_env(self.env)
+        return self.seconds, self.cr.sql_log_count - self.queries
 
     def close(self):
         self.cr.close()
+
+
+def run_interleaved(sides, operation, round_no):
+    """`operation` on every side, call by call, the side going first changing at every call;
+    {side name: (seconds, queries)}."""
+    calls = {side.name: side.prepare(operation, round_no) for side in sides}
+    count = len(calls[sides[0].name])
+    assert all(len(side_calls) == count for side_calls in calls.values()), "both sides need as many calls"
+    for index in range(count):
+        for side in sides if (index + round_no) % 2 else sides[::-1]:
+            side.call(operation, calls[side.name][index])
+    return {side.name: side.finish(operation) for side in sides}
 
 
 def main():
@@ -122,11 +147,10 @@ def main():
         # A first round fills both sides' caches; it is not counted.
         for round_no in range(args.rounds + 1):
             for operation in OPERATIONS:
-                # Who goes first changes every round: no side always meets a cooler machine.
-                for side in sides if round_no % 2 else sides[::-1]:
-                    seconds, queries = side.run(operation)
-                    if round_no:
-                        figures[side.name][operation].append((seconds, queries))
+                measured = run_interleaved(sides, operation, round_no)
+                if round_no:
+                    for name, figure in measured.items():
+                        figures[name][operation].append(figure)
             if round_no:
                 say(
                     "round %d: %s",

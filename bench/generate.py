@@ -32,6 +32,8 @@ CATEGORIES = [
 TAGS = ["vip", "outage", "security", "onboarding", "remote", "billing"]
 CHANNELS = ["email", "portal", "phone", "web_form"]
 TYPES = ["incident", "service_request", "problem", "change"]
+# The creations of bench_alternate.py, each with tickets of its own in every round.
+ALTERNATE_CREATIONS = ("create", "create_request")
 
 _SYSTEMS = [
     "VPN",
@@ -118,12 +120,19 @@ def _ticket(rng, team, members, n_partners):
     )
 
 
-def make_dataset(seed=42, n_create=1000, n_single=100, n_warmup=20, n_per_line_team=200):
+def make_dataset(seed=42, n_create=1000, n_single=100, n_warmup=20, n_per_line_team=200, n_alternate_rounds=5):
     """The whole data set of one benchmark run, deterministic for a given seed.
 
     Ticket lists (keys of ``Dataset.tickets``): ``warmup`` (fills caches, not measured),
-    ``create`` (created in one call), ``single`` (created one by one), and ``lines_<n>``
-    for the team with n SLA lines.
+    ``create`` (created in one call), ``single`` (created one by one), ``lines_<n>`` for
+    the team with n SLA lines, ``request`` (created one per transaction), ``ack`` (created
+    with the acknowledgement on), and ``alternate_<round>_<operation>`` for each round of
+    bench_alternate.py (round 0 is its uncounted warm-up) and each of its two creations.
+
+    Every ticket is created once: a list created again would make each new ticket an exact
+    copy (same customer, subject and description) of an open one, which no desk receives
+    in bulk, and ours would look for and record those duplicates where the peer does not.
+    The lists added last leave the earlier ones as they were for a given seed.
     """
     rng = random.Random(seed)
     data = Dataset(seed=seed)
@@ -152,7 +161,17 @@ def make_dataset(seed=42, n_create=1000, n_single=100, n_warmup=20, n_per_line_t
     data.tickets["single"] = tickets(n_single, MAIN_TEAMS)
     for n_lines, team in LINE_TEAMS.items():
         data.tickets[f"lines_{n_lines}"] = tickets(n_per_line_team, [team])
+    data.tickets["request"] = tickets(n_single, MAIN_TEAMS)
+    data.tickets["ack"] = tickets(n_single, MAIN_TEAMS)
+    for round_no in range(n_alternate_rounds + 1):
+        for operation in ALTERNATE_CREATIONS:
+            data.tickets[alternate_key(round_no, operation)] = tickets(n_single, MAIN_TEAMS)
     return data
+
+
+def alternate_key(round_no, operation):
+    """Key of the tickets bench_alternate.py creates in `round_no` for `operation`."""
+    return f"alternate_{round_no}_{operation}"
 
 
 # ----------------------------------------------------------------------------------

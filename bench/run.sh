@@ -91,7 +91,8 @@ install_seconds=$((SECONDS - start))
 # --- measurements, one side after the other --------------------------------------------
 bench_py() {
     PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" "$BENCH_DIR/bench.py" \
-        --config "$ODOO_CONF" --seed "$SEED" --tickets "$TICKETS" --log-sql "${BENCH_LOG_SQL:-}" "$@"
+        --config "$ODOO_CONF" --seed "$SEED" --tickets "$TICKETS" --alternate-rounds "$ALTERNATE_ROUNDS" \
+        --log-sql "${BENCH_LOG_SQL:-}" "$@"
 }
 # Our addon may be edited while the bench runs (a working tree under development): if a
 # file changed since the installation, update the database first, so that the code the

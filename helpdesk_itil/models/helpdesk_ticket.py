@@ -1900,8 +1900,26 @@ class HelpdeskTicket(models.Model):
             HelpdeskTicket, self.with_context(helpdesk_stage_watched=frozenset(watched), helpdesk_tracking_logs=logged)
         )._message_track(fields_iter, initial_values_dict)
         if logged:
-            self.sudo()._message_create(logged)
+            self._create_tracking_logs(logged)
         return tracking
+
+    def _create_tracking_logs(self, logged):
+        """Create the tracking messages `_message_track` collected, and their tracking
+        values in one create for the batch (mail.message.create makes one per message)."""
+        commands = [values.get("tracking_value_ids") or [] for values in logged]
+        if not all(len(command) == 3 and command[0] == Command.CREATE for cmds in commands for command in cmds):
+            return self.sudo()._message_create(logged)
+        messages = self.sudo()._message_create(
+            [{key: value for key, value in values.items() if key != "tracking_value_ids"} for values in logged]
+        )
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                dict(command[2], mail_message_id=message.id)
+                for message, cmds in zip(messages, commands, strict=True)
+                for command in cmds
+            ]
+        )
+        return messages
 
     def _message_log(self, **kwargs):
         logged = self.env.context.get("helpdesk_tracking_logs")

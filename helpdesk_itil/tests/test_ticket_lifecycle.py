@@ -378,17 +378,29 @@ class TestTicketLifecycle(HelpdeskCommon):
         second.stage_id = self.stage_pending
         third.priority = "1"
         watched.stage_id = self.stage_progress
-        Message = type(self.env["mail.message"])
-        creates = []
-        original_create = Message.create
+        Message, Tracking = type(self.env["mail.message"]), type(self.env["mail.tracking.value"])
+        creates = {Message: [], Tracking: []}
+        originals = {Message: Message.create, Tracking: Tracking.create}
 
-        def create(records, vals_list):
-            creates.append(len(vals_list) if isinstance(vals_list, list) else 1)
-            return original_create(records, vals_list)
+        def counting(model):
+            def create(records, vals_list):
+                creates[model].append(len(vals_list) if isinstance(vals_list, list) else 1)
+                return originals[model](records, vals_list)
 
-        with patch.object(Message, "create", create):
+            return create
+
+        with patch.object(Message, "create", counting(Message)), patch.object(Tracking, "create", counting(Tracking)):
             self.flush_tracking()
-        self.assertIn(3, creates, "the three logged messages come from one create")
+        self.assertIn(3, creates[Message], "the three logged messages come from one create")
+        # Their tracking values too (mail would create them message by message); the
+        # watched ticket's message, posted by mail, brings its own.
+        logged_values = sum(len(ticket.message_ids[0].tracking_value_ids) for ticket in (first, second, third))
+        self.assertGreaterEqual(logged_values, 3)
+        self.assertEqual(
+            sorted(creates[Tracking]),
+            sorted([logged_values, len(watched.message_ids[0].tracking_value_ids)]),
+            "the three messages' tracking values come from one create",
+        )
         for ticket, field, old, new in (
             (first, "stage_id", "New", self.stage_progress.name),
             (second, "stage_id", "New", self.stage_pending.name),
