@@ -314,8 +314,11 @@ class HelpdeskTicketSla(models.Model):
         return lines
 
     def _close_current(self, when, clocks):
-        """Close each line's open interval at `when`; return the line values it changes."""
+        """Close each line's open interval at `when`; return the line values it changes.
+        Intervals closed with the same values (lines started together on one calendar)
+        are written together."""
         result = {}
+        closing = defaultdict(list)
         for line in self:
             interval = line.current_interval_id
             clock = clocks.get(line._clock_key()) if line.calendar_id else None
@@ -327,9 +330,12 @@ class HelpdeskTicketSla(models.Model):
                 hours = clock.duration(start, when) if clock else 0.0
                 vals = {"paused_hours": line.paused_hours + max((when - start).total_seconds(), 0) / 3600}
             if interval:
-                interval.write({"date_stop": when, "business_hours": hours})
+                closing[hours].append(interval.id)
             vals["current_interval_id"] = False
             result[line] = vals
+        Interval = self.env["helpdesk.ticket.sla.interval"]
+        for hours, interval_ids in closing.items():
+            Interval.browse(interval_ids).write({"date_stop": when, "business_hours": hours})
         return result
 
     def _settle(self, when, now, clocks, status=None):
@@ -359,6 +365,7 @@ class HelpdeskTicketSla(models.Model):
             line.write(vals)
 
     def _pause(self, now, clocks, new_intervals):
+        # The line is written by _open_intervals, with its new interval.
         for line, vals in self._close_current(now, clocks).items():
             vals.update(
                 status="failed" if line.status == "failed" else "paused",
@@ -367,14 +374,12 @@ class HelpdeskTicketSla(models.Model):
                 escalation_date=False,
                 next_check_date=False,
             )
-            line.write(vals)
-            new_intervals.append((line, "paused", now))
+            new_intervals.append((line, "paused", now, vals))
 
     def _resume(self, now, clocks, new_intervals):
         for line, vals in self._close_current(now, clocks).items():
             vals["running_since"] = now
-            line.write(vals)
-            new_intervals.append((line, "running", now))
+            new_intervals.append((line, "running", now, vals))
 
     def _switch_calendar(self, calendar, now, clocks, new_intervals):
         """Run on another calendar from now on (team change, policy edit)."""
@@ -382,7 +387,7 @@ class HelpdeskTicketSla(models.Model):
         if self.running_since:
             vals = self._close_current(now, clocks)[self]
             vals["running_since"] = now
-            new_intervals.append((self, "running", now))
+            new_intervals.append((self, "running", now, {}))
         else:
             vals = {}
         vals["calendar_id"] = calendar.id
@@ -391,15 +396,17 @@ class HelpdeskTicketSla(models.Model):
 
     @api.model
     def _open_intervals(self, new_intervals):
+        """Open the intervals of `new_intervals` [(line, kind, start, line values)], each
+        line written once with its new interval and the values its pause or resume left."""
         if not new_intervals:
             return
         intervals = (
             self.env["helpdesk.ticket.sla.interval"]
             .sudo()
-            .create([{"sla_id": line.id, "kind": kind, "date_start": start} for line, kind, start in new_intervals])
+            .create([{"sla_id": line.id, "kind": kind, "date_start": start} for line, kind, start, _v in new_intervals])
         )
-        for (line, _kind, _start), interval in zip(new_intervals, intervals, strict=True):
-            line.current_interval_id = interval
+        for (line, _kind, _start, vals), interval in zip(new_intervals, intervals, strict=True):
+            line.write(dict(vals, current_interval_id=interval.id))
 
     def _plan(self, now, clocks):
         """Compute deadline, at-risk date, status, escalation and next check of running lines."""

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
 
@@ -453,6 +454,41 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertEqual(counts["one", "pause"], counts["three", "pause"], counts)
         self.assertEqual(counts["one", "resume"], counts["three", "resume"], counts)
         self.assertEqual({line.status for line in (one | three).sla_ids}, {"ongoing"})
+
+    def test_pause_writes_each_line_once(self):
+        """A pause writes each line once (its clock, status and new interval together) and
+        closes the intervals that end alike in one write; the result is the same."""
+        with freeze_time(at(0, 9)):
+            self.make_policy(name="OLA", kind="ola", target_hours=8)
+            ticket = self.create_ticket()
+        lines = ticket.sla_ids
+        self.assertEqual(len(lines), 2)
+        self.env.flush_all()
+        Line, Interval = type(self.env["helpdesk.ticket.sla"]), type(self.env["helpdesk.ticket.sla.interval"])
+        writes = {Line: [], Interval: []}
+        originals = {Line: Line.write, Interval: Interval.write}
+
+        def counting(model):
+            def write(records, vals):
+                writes[model].append((records.ids, sorted(vals)))
+                return originals[model](records, vals)
+
+            return write
+
+        with patch.object(Line, "write", counting(Line)), patch.object(Interval, "write", counting(Interval)):
+            self.move(ticket, self.stage_pending, at(0, 11))
+        line_writes = [ids for ids, _fields in writes[Line]]
+        self.assertEqual(sorted(line_writes), sorted([[line.id] for line in lines]), writes[Line])
+        self.assertEqual(
+            writes[Interval], [(sorted(lines.interval_ids.filtered("date_stop").ids), ["business_hours", "date_stop"])]
+        )
+        for line in lines:
+            self.assertEqual((line.status, line.used_hours, line.running_since), ("paused", 2, False))
+            self.assertEqual(
+                [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
+                [("running", at(0, 9), at(0, 11), 2.0), ("paused", at(0, 11), False, 0.0)],
+            )
+            self.assertEqual(line.current_interval_id, line.interval_ids[-1])
 
     def test_ticket_creation_queries_do_not_grow_with_lines(self):
         def create(prefix):
