@@ -116,7 +116,7 @@ def render(ours, peer, meta, alternate=None):
     if ack:
         sent = (ours or {}).get("checks", {}).get("create_100_ack_sent", "?")
         add(
-            f"Ours only (the peer has no acknowledgement email): the same {ack['count']} tickets created in one "
+            f"Ours only (the peer has no acknowledgement email): {ack['count']} other tickets created in one "
             f"call by teams that acknowledge new tickets ({sent} acknowledgements sent, for the email, portal "
             f"and web form channels): {fmt_time(ack)}, {fmt_queries(ack)}."
         )
