@@ -131,8 +131,9 @@ def _send_notices(env, rec, key, count):
     rec.results["checks"][f"{key}_messages"] = Message.search_count([("id", ">", last_message)])
 
 
-def _analyze(env):
-    """ANALYZE the whole database, committed."""
+def analyze(env):
+    """ANALYZE the whole database, committed (bench_alternate.py too): the planner's
+    statistics, as autovacuum would keep them."""
     env.flush_all()
     env.cr.commit()
     env.cr.execute("ANALYZE")
@@ -162,7 +163,7 @@ def stage_scenarios(env, rec, ids, side):
 
     # Statistics for the planner, as autovacuum would gather them after such a batch (it is
     # off on some machines, and then every plan is made on default estimates).
-    _analyze(env)
+    analyze(env)
 
     # 1b. 100 tickets created one by one (forms, mail gateway, API: one record per call).
     # bench_alternate.py runs its rounds on tickets of their own (generate.alternate_key).

@@ -38,6 +38,8 @@ import time
 
 import generate
 
+from bench import analyze
+
 OPERATIONS = ("create", "move", "create_request", "move_request")
 
 
@@ -58,9 +60,8 @@ class Side:
         # As bench.py: the administrator, notifications queued rather than sent.
         self.env = api.Environment(self.cr, admin, {"mail_notify_force_send": False})
         self.tickets = self.env["helpdesk.ticket"]
-        # Planner statistics of the data bench.py left, as autovacuum would keep them.
-        self.cr.execute("ANALYZE")
-        self.cr.commit()
+        # Planner statistics of the data bench.py left.
+        analyze(self.env)
 
     def prepare(self, operation, round_no):
         """The calls of `operation` in round `round_no`, one per ticket, with what they need
