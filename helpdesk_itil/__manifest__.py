@@ -1,6 +1,6 @@
 {
     "name": "Helpdesk ITIL",
-    "version": "19.0.1.17.0",
+    "version": "19.0.1.18.0",
     "category": "Services/Helpdesk",
     "sequence": 50,
     "summary": "ITIL service desk: tickets, teams, priority matrix, SLA-ready lifecycle",

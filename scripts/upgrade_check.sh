@@ -6,13 +6,14 @@
 #  2. a new database with that code's addons and demo data, then one run of its scheduled
 #     action (SLA watcher: escalations), as a working desk would have;
 #  3. a snapshot: counts and a digest of the ids (and the links) of tickets, their messages,
-#     tracking values, followers, attachments and ratings, SLA lines and intervals, escalation
+#     tracking values, followers, attachments and ratings, SLA lines and intervals, the pauses
+#     going on (an open paused interval, the line's paused_since from 19.0.1.18.0), escalation
 #     logs, and the ERP links (sale orders, tasks, invoices, repairs, leads of tickets);
 #  4. `make upgrade DB=...` (scripts/upgrade.sh) with the current code;
 #  5. the same snapshot of the rows that existed before (ids up to the highest before the
 #     upgrade: an update may add demo rows) must be identical, and the migrations must have run: the scheduled
 #     action is the ticket's (19.0.1.1.0), the metrics of existing tickets are filled
-#     (19.0.1.2.0), every addon is at its manifest's version.
+#     (19.0.1.2.0), every addon is at its manifest's version, 19.0.1.18.0 ran.
 # The database and the worktree are removed at the end (KEEP=1 keeps them).
 # Takes about 5 minutes on a 2-core machine (an installation with demo data, then the update).
 # Env: UPGRADE_FROM (a commit or tag), UPGRADE_CHECK_DB (default hd_upgrade_check_<pid>).
@@ -68,10 +69,11 @@ EOF
 
 # One line per item: name|rows|digest of the rows' ids and links.
 snapshot() {
-    local has_repair has_crm has_links
+    local has_repair has_crm has_links has_paused_since
     has_repair="$(sql -c "SELECT to_regclass('repair_order') IS NOT NULL")"
     has_crm="$(sql -c "SELECT to_regclass('crm_lead') IS NOT NULL")"
     has_links="$(sql -c "SELECT to_regclass('helpdesk_ticket_link') IS NOT NULL")"
+    has_paused_since="$(sql -c "SELECT count(*) > 0 FROM information_schema.columns WHERE table_name = 'helpdesk_ticket_sla' AND column_name = 'paused_since'")"
     {
         cat <<'EOF'
 SELECT 'tickets', count(*), md5(string_agg(concat_ws(':', id, reference, partner_id, team_id, stage_id, user_id), ',' ORDER BY id)) FROM helpdesk_ticket WHERE id <= hd_bound('helpdesk_ticket');
@@ -81,7 +83,7 @@ SELECT 'ticket followers', count(*), md5(string_agg(concat_ws(':', id, res_id, p
 SELECT 'ticket attachments', count(*), md5(string_agg(concat_ws(':', id, res_id, checksum), ',' ORDER BY id)) FROM ir_attachment WHERE res_model = 'helpdesk.ticket' AND id <= hd_bound('ir_attachment');
 SELECT 'ticket ratings', count(*), md5(string_agg(concat_ws(':', id, res_id, rating), ',' ORDER BY id)) FROM rating_rating WHERE res_model = 'helpdesk.ticket' AND id <= hd_bound('rating_rating');
 SELECT 'SLA lines', count(*), md5(string_agg(concat_ws(':', id, ticket_id, policy_id, deadline), ',' ORDER BY id)) FROM helpdesk_ticket_sla WHERE id <= hd_bound('helpdesk_ticket_sla');
-SELECT 'SLA intervals', count(*), md5(string_agg(concat_ws(':', id, sla_id, date_start, date_stop), ',' ORDER BY id)) FROM helpdesk_ticket_sla_interval WHERE id <= hd_bound('helpdesk_ticket_sla_interval');
+SELECT 'SLA intervals', count(*), md5(string_agg(concat_ws(':', id, sla_id, date_start, date_stop), ',' ORDER BY id)) FROM helpdesk_ticket_sla_interval WHERE id <= hd_bound('helpdesk_ticket_sla_interval') AND NOT (kind = 'paused' AND date_stop IS NULL);
 SELECT 'escalation logs', count(*), md5(string_agg(concat_ws(':', id, ticket_id, date), ',' ORDER BY id)) FROM helpdesk_escalation_log WHERE id <= hd_bound('helpdesk_escalation_log');
 SELECT 'sale orders of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM sale_order WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('sale_order');
 SELECT 'tasks of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM project_task WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('project_task');
@@ -92,6 +94,12 @@ EOF
             echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', a, b), ',' ORDER BY a, b)) FROM (SELECT ticket_id AS a, target_id AS b FROM helpdesk_ticket_link UNION ALL SELECT target_id, ticket_id FROM helpdesk_ticket_link) pairs WHERE a <= hd_bound('helpdesk_ticket') AND b <= hd_bound('helpdesk_ticket');"
         else
             echo "SELECT 'related tickets', count(*), md5(string_agg(concat_ws(':', ticket_id, related_ticket_id), ',' ORDER BY ticket_id, related_ticket_id)) FROM helpdesk_ticket_related_rel WHERE ticket_id <= hd_bound('helpdesk_ticket') AND related_ticket_id <= hd_bound('helpdesk_ticket');"
+        fi
+        # Pauses going on: an open paused interval before 19.0.1.18.0, the line's paused_since since.
+        if [[ "$has_paused_since" == t ]]; then
+            echo "SELECT 'SLA pauses going on', count(*), md5(string_agg(concat_ws(':', id, paused_since), ',' ORDER BY id)) FROM helpdesk_ticket_sla WHERE paused_since IS NOT NULL AND id <= hd_bound('helpdesk_ticket_sla');"
+        else
+            echo "SELECT 'SLA pauses going on', count(*), md5(string_agg(concat_ws(':', sla_id, date_start), ',' ORDER BY sla_id)) FROM helpdesk_ticket_sla_interval WHERE kind = 'paused' AND date_stop IS NULL AND sla_id <= hd_bound('helpdesk_ticket_sla');"
         fi
         [[ "$has_repair" != t ]] || echo "SELECT 'repairs of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id, state), ',' ORDER BY id)) FROM repair_order WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('repair_order');"
         [[ "$has_crm" != t ]] || echo "SELECT 'leads of tickets', count(*), md5(string_agg(concat_ws(':', id, helpdesk_ticket_id), ',' ORDER BY id)) FROM crm_lead WHERE helpdesk_ticket_id IS NOT NULL AND id <= hd_bound('crm_lead');"
@@ -169,6 +177,7 @@ log "scheduled action after:  $cron_after"
     || failures+=("19.0.1.1.0: the scheduled action is '$cron_after', not helpdesk.ticket model._cron_lifecycle()")
 grep -q "Running migration \[19.0.1.1.0>\]" "$WORK/upgrade.log" || failures+=("19.0.1.1.0: its migration did not run")
 grep -q "Running migration \[19.0.1.2.0>\]" "$WORK/upgrade.log" || failures+=("19.0.1.2.0: its migration did not run")
+grep -q "Running migration \[19.0.1.18.0>\]" "$WORK/upgrade.log" || failures+=("19.0.1.18.0: its migration did not run")
 
 # 19.0.1.2.0: metrics of the existing tickets, from their history.
 IFS='|' read -r resolved resolved_ok responded responded_ok closed closed_ok replies assigned assigned_ok < <(sql -F '|' <<'EOF'

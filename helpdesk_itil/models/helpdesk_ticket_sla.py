@@ -30,6 +30,7 @@ LINE_FIELDS = [
     "status",
     "start_date",
     "running_since",
+    "paused_since",
     "target_hours",
     "carried_hours",
     "used_hours",
@@ -57,6 +58,33 @@ class SyncPlan:
         self.start = []  # (ticket, policy) then (ticket, policy, carried hours)
 
 
+class ClockChanges:
+    """What stopping and starting clocks writes, gathered to be written at once
+    (``helpdesk.ticket.sla._apply_clock_changes``): the values of each line, the lines whose
+    clock starts a running interval at `now`, and the pauses that ended, as closed intervals."""
+
+    def __init__(self, now):
+        self.now = now
+        self.vals = {}  # line: values
+        self.runs = {}  # line: starts a running interval
+        self.logged = []  # values of closed pause intervals
+
+    def change(self, line, vals, run=False):
+        self.vals.setdefault(line, {}).update(vals)
+        self.runs[line] = self.runs.get(line, False) or run
+
+    def log_pause(self, line, start, stop, business_hours):
+        self.logged.append(
+            {
+                "sla_id": line.id,
+                "kind": "paused",
+                "date_start": start,
+                "date_stop": stop,
+                "business_hours": business_hours,
+            }
+        )
+
+
 class HelpdeskTicketSla(models.Model):
     """The clock of one policy on one ticket.
 
@@ -67,7 +95,8 @@ class HelpdeskTicketSla(models.Model):
     Settled lines never change again; ``settled_date`` marks them.
 
     Stored figures: ``used_hours`` are the business hours used up to ``running_since``
-    (the start of the current running interval) or up to the last pause; the deadline is
+    (the start of the current running interval) or up to the last pause; a pause going on
+    started at ``paused_since`` and is logged as an interval when it ends; the deadline is
     ``running_since`` plus the remaining hours on the calendar, so a running line's dates
     do not depend on the current time and only change on pause, resume or policy edits.
     ``next_check_date`` is the next moment the SLA watcher must look at the line (at risk,
@@ -89,6 +118,10 @@ class HelpdeskTicketSla(models.Model):
     status = fields.Selection(SLA_STATUSES, required=True, default="ongoing", index=True)
     start_date = fields.Datetime(string="Started On", required=True)
     running_since = fields.Datetime(help="Start of the current running interval; empty while paused or settled.")
+    paused_since = fields.Datetime(
+        help="Start of the current pause; empty while running or settled. The pause is logged as an interval "
+        "when it ends."
+    )
     target_hours = fields.Float(string="Target (business hours)")
     carried_hours = fields.Float(help="Business hours carried over from the line settled before a reopen.")
     used_hours = fields.Float(
@@ -104,7 +137,9 @@ class HelpdeskTicketSla(models.Model):
     # Agent notices sent (helpdesk.notice._notify_sla_lines): once per line and status.
     notified_at_risk = fields.Boolean(string="At Risk Notice Sent", readonly=True, copy=False)
     notified_failed = fields.Boolean(string="Failure Notice Sent", readonly=True, copy=False)
-    current_interval_id = fields.Many2one("helpdesk.ticket.sla.interval", readonly=True)
+    current_interval_id = fields.Many2one(
+        "helpdesk.ticket.sla.interval", readonly=True, help="The running interval, while the clock runs."
+    )
     interval_ids = fields.One2many("helpdesk.ticket.sla.interval", "sla_id", string="Intervals")
 
     # The watcher scans this index; settled and paused lines are not in it.
@@ -224,28 +259,28 @@ class HelpdeskTicketSla(models.Model):
         switched = plan.settle.browse([line.id for line in plan.switch])
         horizon = now + PLAN_WINDOW
         for line in plan.settle | plan.cancel | plan.withdraw | plan.pause | plan.resume | switched | plan.replan:
-            clocks.need(line._clock_key(), line.running_since or line.current_interval_id.date_start or now, horizon)
+            clocks.need(line._clock_key(), line.running_since or line.paused_since or now, horizon)
         for line, calendar in plan.switch.items():
             clocks.need(clock_key(calendar, line.ticket_id.company_id), now, horizon)
         for ticket, policy, _carried in plan.start:
             clocks.need(clock_key(policy._get_calendar(ticket), ticket.company_id), now, horizon)
-        new_intervals = []
+        changes = ClockChanges(now)
         plan.settle._settle(now, now, clocks)
         plan.cancel._settle(now, now, clocks, status="cancelled")
         plan.withdraw._settle(now, now, clocks, status="withdrawn")
-        plan.pause._pause(now, clocks, new_intervals)
-        plan.resume._resume(now, clocks, new_intervals)
+        plan.pause._pause(now, clocks, changes)
+        plan.resume._resume(now, clocks, changes)
         for line, calendar in plan.switch.items():
             if line in plan.pause or line in plan.resume:
                 # The interval was already cut at `now`: the new one runs on the new calendar.
                 line.calendar_id = calendar
             else:
-                line._switch_calendar(calendar, now, clocks, new_intervals)
+                line._switch_calendar(calendar, now, clocks, changes)
         if plan.cancel and plan.start:
             # Replacement lines: the unique index on open lines needs the old ones settled.
             plan.cancel.flush_recordset(["settled_date"])
         new_lines = self._start_lines(plan.start, now, clocks)
-        self._open_intervals(new_intervals)
+        self._apply_clock_changes(changes)
         (new_lines | plan.resume | switched | plan.replan)._plan(now, clocks)
 
     @api.model
@@ -273,16 +308,15 @@ class HelpdeskTicketSla(models.Model):
 
     @api.model
     def _start_lines(self, starts, now, clocks):
-        """Create the lines of `starts` [(ticket, policy, carried hours)], with their first interval."""
+        """Create the lines of `starts` [(ticket, policy, carried hours)]; the running ones
+        with their first interval (a line starting paused logs its pause when it ends)."""
         vals_list = []
-        paused_flags = []
         for ticket, policy, carried in starts:
             calendar = policy._get_calendar(ticket)
             if not calendar:
                 _logger.warning("SLA policy %s: no working hours for ticket %s, not applied.", policy.id, ticket.id)
                 continue
             paused = policy._is_pause_stage(ticket.stage_id)
-            paused_flags.append(paused)
             vals_list.append(
                 {
                     "ticket_id": ticket.id,
@@ -293,46 +327,51 @@ class HelpdeskTicketSla(models.Model):
                     "status": "paused" if paused else "ongoing",
                     "start_date": now,
                     "running_since": False if paused else now,
+                    "paused_since": now if paused else False,
                     "target_hours": policy.target_hours,
                     "carried_hours": carried,
                     "used_hours": carried,
                 }
             )
         lines = self.sudo().create(vals_list)
+        running = lines.filtered("running_since")
         intervals = (
             self.env["helpdesk.ticket.sla.interval"]
             .sudo()
-            .create(
-                [
-                    {"sla_id": line.id, "kind": "paused" if paused else "running", "date_start": now}
-                    for line, paused in zip(lines, paused_flags, strict=True)
-                ]
-            )
+            .create([{"sla_id": line.id, "kind": "running", "date_start": now} for line in running])
         )
-        for line, interval in zip(lines, intervals, strict=True):
+        for line, interval in zip(running, intervals, strict=True):
             line.current_interval_id = interval
         return lines
 
-    def _close_current(self, when, clocks):
-        """Close each line's open interval at `when`; return the line values it changes.
+    def _close_current(self, when, clocks, changes):
+        """Stop each line's clock at `when`: its running interval closed, or its pause
+        logged in `changes` as a closed interval; return the line values it changes.
         Intervals closed with the same values (lines started together on one calendar)
         are written together."""
         result = {}
         closing = defaultdict(list)
         for line in self:
-            interval = line.current_interval_id
             clock = clocks.get(line._clock_key()) if line.calendar_id else None
             if line.running_since:
                 hours = clock.duration(line.running_since, when) if clock else 0.0
-                vals = {"used_hours": line.used_hours + hours, "running_since": False}
-            else:
-                start = interval.date_start or when
+                if line.current_interval_id:
+                    closing[hours].append(line.current_interval_id.id)
+                result[line] = {
+                    "used_hours": line.used_hours + hours,
+                    "running_since": False,
+                    "current_interval_id": False,
+                }
+            elif line.paused_since:
+                start = min(line.paused_since, when)
                 hours = clock.duration(start, when) if clock else 0.0
-                vals = {"paused_hours": line.paused_hours + max((when - start).total_seconds(), 0) / 3600}
-            if interval:
-                closing[hours].append(interval.id)
-            vals["current_interval_id"] = False
-            result[line] = vals
+                changes.log_pause(line, start, when, hours)
+                result[line] = {
+                    "paused_hours": line.paused_hours + (when - start).total_seconds() / 3600,
+                    "paused_since": False,
+                }
+            else:
+                result[line] = {}
         Interval = self.env["helpdesk.ticket.sla.interval"]
         for hours, interval_ids in closing.items():
             Interval.browse(interval_ids).write({"date_stop": when, "business_hours": hours})
@@ -342,7 +381,8 @@ class HelpdeskTicketSla(models.Model):
         """Settle open lines once: reached if met in time, else failed. `status`:
         "cancelled" (the policy no longer applies), or "withdrawn" (the ticket is cancelled:
         failed if the promise was already broken, else cancelled — never reached)."""
-        for line, vals in self._close_current(when, clocks).items():
+        changes = ClockChanges(now)
+        for line, vals in self._close_current(when, clocks, changes).items():
             if line.status == "failed":
                 failed = True
             elif line.running_since:
@@ -362,32 +402,34 @@ class HelpdeskTicketSla(models.Model):
                 escalation_date=False,
                 next_check_date=False,
             )
-            line.write(vals)
+            changes.change(line, vals)
+        self._apply_clock_changes(changes)
 
-    def _pause(self, now, clocks, new_intervals):
-        # The line is written by _open_intervals, with its new interval.
-        for line, vals in self._close_current(now, clocks).items():
+    def _pause(self, now, clocks, changes):
+        # A pause opens no interval: it is logged when it ends.
+        for line, vals in self._close_current(now, clocks, changes).items():
             vals.update(
                 status="failed" if line.status == "failed" else "paused",
+                paused_since=now,
                 deadline=False,
                 at_risk_date=False,
                 escalation_date=False,
                 next_check_date=False,
             )
-            new_intervals.append((line, "paused", now, vals))
+            changes.change(line, vals)
 
-    def _resume(self, now, clocks, new_intervals):
-        for line, vals in self._close_current(now, clocks).items():
+    def _resume(self, now, clocks, changes):
+        for line, vals in self._close_current(now, clocks, changes).items():
             vals["running_since"] = now
-            new_intervals.append((line, "running", now, vals))
+            changes.change(line, vals, run=True)
 
-    def _switch_calendar(self, calendar, now, clocks, new_intervals):
+    def _switch_calendar(self, calendar, now, clocks, changes):
         """Run on another calendar from now on (team change, policy edit)."""
         self.ensure_one()
         if self.running_since:
-            vals = self._close_current(now, clocks)[self]
+            vals = self._close_current(now, clocks, changes)[self]
             vals["running_since"] = now
-            new_intervals.append((self, "running", now, {}))
+            changes.change(self, {}, run=True)
         else:
             vals = {}
         vals["calendar_id"] = calendar.id
@@ -395,18 +437,21 @@ class HelpdeskTicketSla(models.Model):
         clocks.need(self._clock_key(), now, now + PLAN_WINDOW)
 
     @api.model
-    def _open_intervals(self, new_intervals):
-        """Open the intervals of `new_intervals` [(line, kind, start, line values)], each
-        line written once with its new interval and the values its pause or resume left."""
-        if not new_intervals:
-            return
-        intervals = (
-            self.env["helpdesk.ticket.sla.interval"]
-            .sudo()
-            .create([{"sla_id": line.id, "kind": kind, "date_start": start} for line, kind, start, _v in new_intervals])
-        )
-        for (line, _kind, _start, vals), interval in zip(new_intervals, intervals, strict=True):
-            line.write(dict(vals, current_interval_id=interval.id))
+    def _apply_clock_changes(self, changes):
+        """Create the intervals of `changes` in one go (the pauses that ended, the runs that
+        start) and write each line once, with its new running interval if it has one."""
+        logged, runs = changes.logged, [line for line, run in changes.runs.items() if run]
+        if logged or runs:
+            intervals = (
+                self.env["helpdesk.ticket.sla.interval"]
+                .sudo()
+                .create(logged + [{"sla_id": line.id, "kind": "running", "date_start": changes.now} for line in runs])
+            )
+            for line, interval in zip(runs, intervals[len(logged) :], strict=True):
+                changes.vals[line]["current_interval_id"] = interval.id
+        for line, vals in changes.vals.items():
+            if vals:
+                line.write(vals)
 
     def _plan(self, now, clocks):
         """Compute deadline, at-risk date, status, escalation and next check of running lines."""
@@ -502,7 +547,7 @@ class HelpdeskTicketSla(models.Model):
         now = fields.Datetime.now()
         clocks = self.env["resource.calendar"]._helpdesk_clocks()
         for line in lines:
-            clocks.need(line._clock_key(), line.running_since or line.current_interval_id.date_start, max(when, now))
+            clocks.need(line._clock_key(), line.running_since or line.paused_since or when, max(when, now))
         lines._settle(min(when, now), now, clocks)
 
     @api.model

@@ -5,8 +5,11 @@ class HelpdeskTicketSlaInterval(models.Model):
     """One stretch of an SLA line's life: its clock running, or paused.
 
     The log is the audit trail of a line: the used and paused hours stored on the line
-    are sums over these rows (see ``helpdesk.ticket.sla._recompute_from_intervals``).
-    The open interval of a line (no stop yet) is the line's ``current_interval_id``.
+    are sums over its closed rows (see ``helpdesk.ticket.sla._recompute_from_intervals``).
+    A running interval is opened when the clock starts, as the line's
+    ``current_interval_id``, and closed when it stops. A pause is logged once it ends,
+    closed; while it goes on, its start is the line's ``paused_since``: a ticket moved to a
+    pause stage, the most frequent move, writes no row.
     """
 
     _name = "helpdesk.ticket.sla.interval"

@@ -12,6 +12,7 @@ from . import test_migration_one_home
 from . import test_migration_kpi
 from . import test_migration_intake
 from . import test_migration_duplicates
+from . import test_migration_open_pauses
 from . import test_tools_business_clock
 from . import test_tools_ticket_metrics
 from . import test_ticket_kpi

@@ -124,10 +124,18 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertFalse(line.next_check_date)
         self.assertEqual(ticket.sla_status, "paused")
         self.assertFalse(ticket.sla_deadline)
+        # The pause going on is the line's; it is logged when it ends.
+        self.assertEqual(line.paused_since, at(0, 11))
+        self.assertFalse(line.current_interval_id)
+        self.assertEqual(
+            [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
+            [("running", at(0, 9), at(0, 11), 2.0)],
+        )
         # Resumed on Tuesday 10:00: two hours left.
         self.move(ticket, self.stage_progress, at(1, 10))
         self.assertEqual(line.status, "ongoing")
         self.assertEqual(line.running_since, at(1, 10))
+        self.assertFalse(line.paused_since)
         self.assertEqual(line.deadline, at(1, 12))
         self.assertEqual(line.at_risk_date, at(1, 11))
         self.assertAlmostEqual(line.paused_hours, 23)
@@ -140,6 +148,34 @@ class TestSlaClock(HelpdeskSlaCommon):
             ],
         )
         self.assertEqual(line.current_interval_id, line.interval_ids[-1])
+
+    def test_created_in_a_pause_stage(self):
+        """A line that starts paused opens no interval; its pause is logged when it ends,
+        from the line's start."""
+        ticket = self.create_at(at(0, 9), stage_id=self.stage_pending.id)
+        line = self.line(ticket)
+        self.assertEqual((line.status, line.running_since, line.paused_since), ("paused", False, at(0, 9)))
+        self.assertFalse(line.interval_ids)
+        self.move(ticket, self.stage_progress, at(0, 10))
+        self.assertEqual(
+            [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
+            [("paused", at(0, 9), at(0, 10), 1.0), ("running", at(0, 10), False, 0.0)],
+        )
+        self.assertEqual((line.paused_hours, line.used_hours, line.deadline), (1, 0, at(0, 14)))
+
+    def test_response_met_while_paused_logs_the_pause(self):
+        self.make_policy(name="Response 2h", metric="first_response", target_hours=2)
+        ticket = self.create_at(at(0, 9), partner_id=self.contact.id)
+        self.move(ticket, self.stage_pending, at(0, 10))
+        line = self.line(ticket, "first_response")
+        with freeze_time(at(0, 15)):
+            self.agent_reply(ticket)
+        self.assertEqual((line.status, line.used_hours, line.paused_since), ("reached", 1, False))
+        self.assertAlmostEqual(line.paused_hours, 5)
+        self.assertEqual(
+            [(i.kind, i.date_start, i.date_stop) for i in line.interval_ids],
+            [("running", at(0, 9), at(0, 10)), ("paused", at(0, 10), at(0, 15))],
+        )
 
     def test_resume_when_already_at_risk(self):
         ticket = self.create_at(at(0, 9))
@@ -176,7 +212,11 @@ class TestSlaClock(HelpdeskSlaCommon):
             ticket.with_user(self.user_a).stage_id = self.stage_pending
         line = self.line(ticket).with_user(self.user_a)
         self.assertEqual(line.status, "paused")
-        self.assertEqual(line.interval_ids.mapped("kind"), ["running", "paused"])
+        self.assertEqual(line.paused_since, at(0, 10))
+        self.assertEqual(line.interval_ids.mapped("kind"), ["running"])
+        with freeze_time(at(0, 11)):
+            ticket.with_user(self.user_a).stage_id = self.stage_progress
+        self.assertEqual(line.interval_ids.mapped("kind"), ["running", "paused", "running"])
         self.assertFalse(self.line(ticket).with_user(self.user_b).has_access("read"), "Other teams' lines are hidden.")
 
     # Metrics
@@ -352,8 +392,14 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertEqual(line.used_hours, 2)
         self.assertFalse(line.running_since)
         self.assertFalse(line.next_check_date)
-        self.assertEqual(len(line.interval_ids), 2)
-        self.assertEqual(line.interval_ids[-1].date_stop, at(3, 16))
+        self.assertFalse(line.paused_since)
+        self.assertAlmostEqual(line.paused_hours, 3 * 24 + 5)
+        # The pause is logged when the ticket closes, with the working hours it saved
+        # (Monday 11:00-17:00, Tuesday, Wednesday, Thursday 9:00-16:00).
+        self.assertEqual(
+            [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
+            [("running", at(0, 9), at(0, 11), 2.0), ("paused", at(0, 11), at(3, 16), 29.0)],
+        )
         self.assertFalse(ticket.sla_ids.filtered(lambda line: not line.settled_date))
 
     def test_cancel_settles_once(self):
@@ -456,8 +502,9 @@ class TestSlaClock(HelpdeskSlaCommon):
         self.assertEqual({line.status for line in (one | three).sla_ids}, {"ongoing"})
 
     def test_pause_writes_each_line_once(self):
-        """A pause writes each line once (its clock, status and new interval together) and
-        closes the intervals that end alike in one write; the result is the same."""
+        """A pause writes each line once (its clock and status together), closes the
+        intervals that end alike in one write and creates none; a resume logs the pauses
+        and opens the new running intervals in one create."""
         with freeze_time(at(0, 9)):
             self.make_policy(name="OLA", kind="ola", target_hours=8)
             ticket = self.create_ticket()
@@ -475,18 +522,51 @@ class TestSlaClock(HelpdeskSlaCommon):
 
             return write
 
-        with patch.object(Line, "write", counting(Line)), patch.object(Interval, "write", counting(Interval)):
+        creates = []
+        original_create = Interval.create
+
+        def counting_create(model, vals_list):
+            creates.append(len(vals_list))
+            return original_create(model, vals_list)
+
+        patches = (
+            patch.object(Line, "write", counting(Line)),
+            patch.object(Interval, "write", counting(Interval)),
+            patch.object(Interval, "create", counting_create),
+        )
+        with patches[0], patches[1], patches[2]:
             self.move(ticket, self.stage_pending, at(0, 11))
         line_writes = [ids for ids, _fields in writes[Line]]
         self.assertEqual(sorted(line_writes), sorted([[line.id] for line in lines]), writes[Line])
         self.assertEqual(
             writes[Interval], [(sorted(lines.interval_ids.filtered("date_stop").ids), ["business_hours", "date_stop"])]
         )
+        self.assertFalse(any(creates), "A pause opens no interval.")
         for line in lines:
             self.assertEqual((line.status, line.used_hours, line.running_since), ("paused", 2, False))
+            self.assertEqual((line.paused_since, line.current_interval_id.id), (at(0, 11), False))
             self.assertEqual(
                 [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
-                [("running", at(0, 9), at(0, 11), 2.0), ("paused", at(0, 11), False, 0.0)],
+                [("running", at(0, 9), at(0, 11), 2.0)],
+            )
+        writes[Line].clear()
+        creates.clear()
+        with patches[0], patches[1], patches[2]:
+            self.move(ticket, self.stage_progress, at(0, 14))
+        self.assertEqual([n for n in creates if n], [4], "The two pauses and the two new runs, in one create.")
+        opened = [ids for ids, fnames in writes[Line] if "current_interval_id" in fnames]
+        self.assertEqual(sorted(opened), sorted([[line.id] for line in lines]), "each line written with its new run")
+        for line in lines:
+            self.assertEqual(
+                (line.status, line.used_hours, line.paused_hours, line.paused_since), ("ongoing", 2, 3, False)
+            )
+            self.assertEqual(
+                [(i.kind, i.date_start, i.date_stop, i.business_hours) for i in line.interval_ids],
+                [
+                    ("running", at(0, 9), at(0, 11), 2.0),
+                    ("paused", at(0, 11), at(0, 14), 3.0),
+                    ("running", at(0, 14), False, 0.0),
+                ],
             )
             self.assertEqual(line.current_interval_id, line.interval_ids[-1])
 
