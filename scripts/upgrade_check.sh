@@ -208,4 +208,4 @@ if ((${#failures[@]})); then
     for failure in "${failures[@]}"; do log "FAILED: $failure"; done
     die "upgrade-check failed (full log of the upgrade: $WORK/upgrade.log with KEEP=1)"
 fi
-step "upgrade-check passed: $FROM -> $(git -C "$REPO_ROOT" rev-parse --short HEAD), nothing lost, migrations 19.0.1.1.0 and 19.0.1.2.0 ran"
+step "upgrade-check passed: $FROM -> $(git -C "$REPO_ROOT" rev-parse --short HEAD), nothing lost, migrations 19.0.1.1.0, 19.0.1.2.0 and 19.0.1.18.0 ran"
