@@ -16,6 +16,9 @@ _logger = logging.getLogger(__name__)
 
 # Groups of notices sent per committed batch of the notice cron.
 NOTICE_BATCH_SIZE = 50
+# Per database, the latest send time whose trigger this process saw committed: the tickets
+# of a burst after the first one in a minute skip the lookup (see _schedule_send).
+_COMMITTED_TRIGGERS = {}
 
 
 def minute_of(when):
@@ -89,8 +92,19 @@ class HelpdeskNotice(models.Model):
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("helpdesk_itil.ir_cron_helpdesk_notice")
         if not cron_id:
             return
-        # One trigger per minute, not one per ticket of a burst. Asked in SQL: this runs on
-        # every ticket creation, and the ORM's search costs more than the lookup itself.
+        # One trigger per minute, not one per ticket of a burst. A trigger this process saw
+        # committed is still there: `at` is the end of the current minute, and the scheduler
+        # removes a trigger only once its time has come. (One this transaction made is not
+        # trusted: a savepoint rolled back since may have taken it.)
+        dbname, key = self.env.cr.dbname, (cron_id, at)
+        if _COMMITTED_TRIGGERS.get(dbname) == key:
+            return
+        postcommit = self.env.cr.postcommit
+        if "helpdesk.notice.trigger" not in postcommit.data:
+            postcommit.add(lambda: _COMMITTED_TRIGGERS.__setitem__(dbname, postcommit.data["helpdesk.notice.trigger"]))
+        postcommit.data["helpdesk.notice.trigger"] = key
+        # Asked in SQL: this runs on every ticket creation, and the ORM's search costs more
+        # than the lookup itself.
         Trigger = self.env["ir.cron.trigger"]
         pending = self.env.execute_query(
             SQL(
