@@ -3,7 +3,6 @@ grouped per team and minute, assignment notices and their opt-out, SLA notices o
 line and status, customer replies and escalations for the team's followers."""
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
@@ -195,29 +194,28 @@ class TestNewTicketNotices(NotificationCommon):
         def minute_triggers(minute):
             return Trigger.search([("cron_id", "=", cron.id), ("call_at", "=", at(0, 10, minute))])
 
-        with patch.dict(helpdesk_notice._COMMITTED_TRIGGERS, clear=True):
-            with freeze_time(at(0, 10, 0, 10)):
-                self.create_ticket(name="First of the burst")
-                self.assertFalse(helpdesk_notice._COMMITTED_TRIGGERS, "Nothing is known before the commit.")
-                self.env.cr.postcommit.run()  # what a commit runs
-            self.assertEqual(helpdesk_notice._COMMITTED_TRIGGERS[self.env.cr.dbname], (cron.id, at(0, 10, 1)))
-            # The committed trigger is not looked up again: were it gone, nothing would
-            # bring it back (the scheduler only removes it once its minute is over).
-            minute_triggers(1).unlink()
-            with freeze_time(at(0, 10, 0, 40)):
-                self.create_ticket(name="Second of the burst")
-            self.assertFalse(minute_triggers(1))
-            # The next minute is looked up and triggered.
-            with freeze_time(at(0, 10, 1, 5)):
-                self.create_ticket(name="Next minute")
-            self.assertEqual(len(minute_triggers(2)), 1)
-            # A transaction rolled back (its callbacks cleared) leaves nothing known.
-            self.env.cr.postcommit.clear()
-            self.assertEqual(helpdesk_notice._COMMITTED_TRIGGERS[self.env.cr.dbname], (cron.id, at(0, 10, 1)))
-            minute_triggers(2).unlink()
-            with freeze_time(at(0, 10, 1, 20)):
-                self.create_ticket(name="After a rollback")
-            self.assertEqual(len(minute_triggers(2)), 1)
+        with freeze_time(at(0, 10, 0, 10)):
+            self.create_ticket(name="First of the burst")
+            self.assertFalse(helpdesk_notice._COMMITTED_TRIGGERS, "Nothing is known before the commit.")
+            self.env.cr.postcommit.run()  # what a commit runs
+        self.assertEqual(helpdesk_notice._COMMITTED_TRIGGERS[self.env.cr.dbname], (cron.id, at(0, 10, 1)))
+        # The committed trigger is not looked up again: were it gone, nothing would
+        # bring it back (the scheduler only removes it once its minute is over).
+        minute_triggers(1).unlink()
+        with freeze_time(at(0, 10, 0, 40)):
+            self.create_ticket(name="Second of the burst")
+        self.assertFalse(minute_triggers(1))
+        # The next minute is looked up and triggered.
+        with freeze_time(at(0, 10, 1, 5)):
+            self.create_ticket(name="Next minute")
+        self.assertEqual(len(minute_triggers(2)), 1)
+        # A transaction rolled back (its callbacks cleared) leaves nothing known.
+        self.env.cr.postcommit.clear()
+        self.assertEqual(helpdesk_notice._COMMITTED_TRIGGERS[self.env.cr.dbname], (cron.id, at(0, 10, 1)))
+        minute_triggers(2).unlink()
+        with freeze_time(at(0, 10, 1, 20)):
+            self.create_ticket(name="After a rollback")
+        self.assertEqual(len(minute_triggers(2)), 1)
 
 
 @tagged("post_install", "-at_install")
