@@ -1221,6 +1221,7 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        self._fetch_move_stages(vals)
         self._check_input([vals], creating=False)
         vals = self._agent_assessment(vals)
         self._check_closed_lock(vals)
@@ -1378,6 +1379,15 @@ class HelpdeskTicket(models.Model):
             raise UserError(self.env._("Closed tickets are kept for history; only a helpdesk manager can delete them."))
 
     @api.model
+    def _fetch_move_stages(self, vals):
+        """The stages a move leaves and enters are read by the checks, the state dates and
+        mail's tracking: those not in cache are fetched in one query, which also tells
+        _check_relations that the new one exists (a missing one is still refused there)."""
+        if not (vals.get("stage_id") and isinstance(vals["stage_id"], int)):
+            return
+        stages = self.sudo().stage_id | self.env["helpdesk.stage"].sudo().browse(vals["stage_id"])
+        stages.browse([stage.id for stage in stages if "write_date" not in stage._cache]).fetch()
+
     def _check_input(self, vals_list, creating):
         """Reject bad values with a message that names the field (forms, API, mail).
 

@@ -6,7 +6,9 @@ flush in the middle of create()) shows here first."""
 
 from email.message import EmailMessage
 from email.utils import make_msgid
+from unittest.mock import patch
 
+from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .test_mail_gateway import HelpdeskMailCommon
@@ -31,9 +33,10 @@ EMAIL_ACKNOWLEDGED_QUERIES = 75
 PORTAL_QUERIES = 27
 API_QUERIES = 23
 # An agent's stage move into a pause stage (a ticket with a running SLA line): the ticket,
-# the stage and its lines read, the line paused and its interval logged, the stage's
-# tracking message at commit. 13 before the policies' pause stages and calendar were
-# cached for the registry (helpdesk.sla.policy._get_clock_settings).
+# its team and its lines read, the line paused (no interval row: a pause is logged when it
+# ends) and its running interval closed, the stage's tracking message at commit. 13 before
+# the policies' pause stages and calendar were cached for the registry
+# (helpdesk.sla.policy._get_clock_settings), 11 before a pause stopped opening an interval.
 MOVE_QUERIES = 10
 
 
@@ -146,3 +149,30 @@ class TestCreateQueries(HelpdeskMailCommon):
         self.assertEqual(ticket.sla_ids.interval_ids.mapped("kind"), ["running"], "The pause is logged when it ends.")
         self.assertTrue(ticket.sla_ids.paused_since)
         self.assertEqual(ticket.sudo().message_ids[0].tracking_value_ids.field_id.name, "stage_id")
+
+    def test_stage_move_reads_both_stages_at_once(self):
+        """In a new request (nothing in cache), the stage left and the stage entered are read
+        in one query, which is also the check that the new stage exists; a stage that does
+        not exist is still refused by name."""
+        Ticket = self.Ticket.with_user(self.agent)
+        ticket = Ticket.create({"name": "Screen flickers", "team_id": self.team_a.id})
+        ticket.write({"stage_id": self.env.ref("helpdesk_itil.stage_in_progress").id})
+        pending = self.env.ref("helpdesk_itil.stage_pending")
+        self.flush_tracking()
+        stage_queries = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            if "helpdesk_stage" in str(getattr(query, "code", query)):
+                stage_queries.append(query)
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", spy):
+            ticket.write({"stage_id": pending.id})
+            self.flush_tracking()
+        self.assertEqual(len(stage_queries), 1, stage_queries)
+        tracking = ticket.sudo().message_ids[0].tracking_value_ids
+        self.assertEqual((tracking.old_value_char, tracking.new_value_char), ("In Progress", pending.name))
+        with self.assertRaisesRegex(ValidationError, "Stage 987654 does not exist"):
+            ticket.write({"stage_id": 987654})
+        self.assertEqual(ticket.stage_id, pending)
