@@ -1,10 +1,9 @@
 """19.0.1.18.0: a pause going on is the SLA line's ``paused_since``, no longer an open interval.
 
 A pause is logged as a closed interval when it ends (helpdesk.ticket.sla._close_current).
-Lines that 19.0.1.17.0 and earlier paused still have an open paused
-interval as their current one: its start becomes the line's ``paused_since`` and the open
-row goes, to be logged again, closed, when the pause ends. Closed intervals are kept as
-they are.
+Lines that 19.0.1.17.0 and earlier paused still have an open paused interval as their
+current one: its start becomes the line's ``paused_since`` and the open row goes, to be
+logged again, closed, when the pause ends. Closed intervals are kept as they are.
 """
 
 
