@@ -1,21 +1,12 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.helpdesk_itil.models.helpdesk_ticket import ATTACHMENT_MAX_MB_DEFAULT
 
+from .common_migration import load_migration
+
 PARAM = "helpdesk_itil.attachment_max_mb"
 PORTAL_PARAM = "helpdesk_itil.portal_attachment_max_mb"
 FORM_PARAM = "helpdesk_itil.form_attachment_max_mb"
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-attachment-limit.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_attachment_limit", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -46,7 +37,7 @@ class TestAttachmentLimit(TransactionCase):
             self.assertIn(f"Ignoring {PARAM}={value!r}", logs.output[0])
 
     def test_migration_keeps_the_portal_value_else_the_form_value(self):
-        migration = load_migration()
+        migration = load_migration("19.0.1.1.0", "post-attachment-limit")
         self.Param.set_param(PORTAL_PARAM, "3")
         self.Param.set_param(FORM_PARAM, "7")
         migration.migrate(self.env.cr, "19.0.1.0.0")
@@ -62,13 +53,13 @@ class TestAttachmentLimit(TransactionCase):
         self.assertFalse(self.Param.get_param(FORM_PARAM))
 
     def test_migration_without_old_values_sets_nothing(self):
-        load_migration().migrate(self.env.cr, "19.0.1.0.0")
+        load_migration("19.0.1.1.0", "post-attachment-limit").migrate(self.env.cr, "19.0.1.0.0")
         self.assertFalse(self.Param.get_param(PARAM))
         self.assertEqual(self.Ticket._attachment_max_mb(), 10)
 
     def test_migration_keeps_a_new_value_set_by_hand(self):
         self.Param.set_param(PARAM, "12")
         self.Param.set_param(PORTAL_PARAM, "3")
-        load_migration().migrate(self.env.cr, "19.0.1.0.0")
+        load_migration("19.0.1.1.0", "post-attachment-limit").migrate(self.env.cr, "19.0.1.0.0")
         self.assertEqual(self.Param.get_param(PARAM), "12")
         self.assertFalse(self.Param.get_param(PORTAL_PARAM))

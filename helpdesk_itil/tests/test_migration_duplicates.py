@@ -1,19 +1,9 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 
 from .common import HelpdeskFixtures
+from .common_migration import load_migration
 
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.3.0" / "pre-migrate.py"
 COLUMNS = ("subject_normalized", "description_hash", "partner_email_normalized")
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_pre_migrate_19_0_1_3_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -24,7 +14,7 @@ class TestMigrationDuplicates(HelpdeskFixtures, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_helpdesk_fixtures()
-        cls.migration = load_migration()
+        cls.migration = load_migration("19.0.1.3.0", "pre-migrate")
         cls.tickets = cls.env["helpdesk.ticket"].create(
             [
                 {

@@ -1,19 +1,9 @@
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from odoo.tests import tagged
 
 from .common import HelpdeskCommon
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.4.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_4_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .common_migration import load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -48,5 +38,5 @@ class TestMigrationIntake(HelpdeskCommon):
         self.assertFalse(noted.alert_digest, "the next repeat is noted once more, then counted")
 
     def load_migration_and_run(self):
-        load_migration().migrate(self.env.cr, "19.0.1.1.0")
+        load_migration("19.0.1.4.0").migrate(self.env.cr, "19.0.1.1.0")
         self.env.invalidate_all()

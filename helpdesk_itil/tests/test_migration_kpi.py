@@ -1,23 +1,12 @@
 """19.0.1.2.0: existing tickets get their metrics from the chatter, the SLA intervals and the
 state dates, the same figures the live stamps give."""
 
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
+from .common_migration import load_migration
 from .common_sla import HelpdeskSlaCommon
 from .test_ticket_kpi import at
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_2_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -25,7 +14,7 @@ class TestMigrationKpi(HelpdeskSlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.migration = load_migration()
+        cls.migration = load_migration("19.0.1.2.0")
         cls.env["resource.calendar.leaves"].create(
             {"name": "Public holiday", "date_from": at(7, 0), "date_to": at(7, 23, 59), "calendar_id": False}
         )

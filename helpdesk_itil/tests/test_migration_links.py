@@ -1,18 +1,7 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 
 from .common import HelpdeskFixtures
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.7.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_7_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .common_migration import load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -23,7 +12,7 @@ class TestMigrationLinks(HelpdeskFixtures, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_helpdesk_fixtures()
-        cls.migration = load_migration()
+        cls.migration = load_migration("19.0.1.7.0")
         cls.t1, cls.t2, cls.t3, cls.t4 = (cls.create_ticket(name=f"T{i}") for i in range(1, 5))
 
     def test_related_tickets_become_relates_to_links(self):

@@ -1,21 +1,11 @@
 """19.0.1.6.0: members follow their teams; SLA lines already at risk or failed count as told."""
 
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from odoo.tests import freeze_time, tagged
 
+from .common_migration import load_migration
 from .common_sla import MONDAY, HelpdeskSlaCommon
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.6.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_6_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -27,7 +17,7 @@ class TestMigrationNotifications(HelpdeskSlaCommon):
         at_risk.sla_ids.status = "at_risk"
         # As before the upgrade: nobody follows the teams, no line was told.
         self.env["mail.followers"].search([("res_model", "=", "helpdesk.team")]).unlink()
-        migration = load_migration()
+        migration = load_migration("19.0.1.6.0")
         migration.migrate(self.env.cr, None)  # a new install: nothing to do
         self.assertFalse(self.team_a.message_partner_ids)
         migration.migrate(self.env.cr, "19.0.1.5.0")

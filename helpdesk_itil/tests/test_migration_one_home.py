@@ -1,18 +1,7 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import TransactionCase, tagged
 
 from .common import HelpdeskPortalFixtures
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_1_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .common_migration import load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -24,7 +13,7 @@ class TestMigrationOneHome(HelpdeskPortalFixtures, TransactionCase):
         super().setUpClass()
         cls.env["helpdesk.sla.policy"].create({"name": "Resolution 8h", "target_hours": 8, "sequence": -5})
         cls.setup_portal_fixtures()
-        cls.migration = load_migration()
+        cls.migration = load_migration("19.0.1.1.0")
 
     def test_cron_moves_to_the_ticket_timers(self):
         cron = self.env.ref("helpdesk_itil.ir_cron_helpdesk_sla_watch")

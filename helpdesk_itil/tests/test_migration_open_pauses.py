@@ -1,19 +1,9 @@
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from odoo.tests import freeze_time, tagged
 
+from .common_migration import load_migration
 from .common_sla import MONDAY, HelpdeskSlaCommon
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.18.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_18_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def at(day_offset, hour):
@@ -46,7 +36,7 @@ class TestMigrationOpenPauses(HelpdeskSlaCommon):
     def test_open_pause_moves_to_its_line(self):
         ticket, line, pause = self.old_paused_line()
         running = line.interval_ids - pause
-        load_migration().migrate(self.env.cr, "19.0.1.17.0")
+        load_migration("19.0.1.18.0").migrate(self.env.cr, "19.0.1.17.0")
         self.env.invalidate_all()
         self.assertFalse(pause.exists(), "The open pause is no row any more.")
         self.assertEqual((line.paused_since, line.current_interval_id.id), (at(0, 11), False))
@@ -71,7 +61,7 @@ class TestMigrationOpenPauses(HelpdeskSlaCommon):
             other = self.create_ticket()
         other_line = self.line(other)
         before = (other_line.running_since, other_line.current_interval_id, other_line.paused_since)
-        load_migration().migrate(self.env.cr, "19.0.1.17.0")
+        load_migration("19.0.1.18.0").migrate(self.env.cr, "19.0.1.17.0")
         self.env.invalidate_all()
         self.assertEqual((other_line.running_since, other_line.current_interval_id, other_line.paused_since), before)
         self.assertTrue(other_line.current_interval_id.exists())

@@ -1,19 +1,8 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import tagged
 
 from .common import HelpdeskCommon
+from .common_migration import load_migration
 from .common_problem import ProblemFixtures
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.15.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_15_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -36,14 +25,14 @@ class TestMigrationProblemArticle(ProblemFixtures, HelpdeskCommon):
 
     def test_untouched_article_follows_its_problem(self):
         article = self.old_article()
-        load_migration().migrate(self.env.cr, "19.0.1.12.0")
+        load_migration("19.0.1.15.0").migrate(self.env.cr, "19.0.1.12.0")
         self.assertTrue(self.problem.article_follows)
         self.problem.workaround = "<p>WORKAROUND-V2</p>"
         self.assertIn("WORKAROUND-V2", article.body)
 
     def test_edited_or_chosen_article_stays_the_agents(self):
         article = self.old_article("<p>AGENT-TEXT</p>")
-        load_migration().migrate(self.env.cr, "19.0.1.12.0")
+        load_migration("19.0.1.15.0").migrate(self.env.cr, "19.0.1.12.0")
         self.assertFalse(self.problem.article_follows)
         self.problem.workaround = "<p>WORKAROUND-V2</p>"
         self.assertEqual(article.body, "<p>AGENT-TEXT</p>")

@@ -1,22 +1,11 @@
 """19.0.1.5.0: existing SLA policies get the default attainment target; the attainment per
 period of the past is computed right after the upgrade."""
 
-import importlib.util
-from pathlib import Path
-
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
+from .common_migration import load_migration
 from .common_report import ATTAINMENT_CRON, HelpdeskReportCommon
-
-MIGRATION = Path(__file__).parents[1] / "migrations" / "19.0.1.5.0" / "post-migrate.py"
-
-
-def load_migration():
-    spec = importlib.util.spec_from_file_location("helpdesk_itil_post_migrate_19_0_1_5_0", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @tagged("post_install", "-at_install")
@@ -34,7 +23,7 @@ class TestMigrationReports(HelpdeskReportCommon):
         self.assertEqual(policy.attainment_target, 95.0)
 
     def test_first_computation_right_after_the_upgrade(self):
-        migration = load_migration()
+        migration = load_migration("19.0.1.5.0")
         cron = self.env.ref(ATTAINMENT_CRON)
         Trigger = self.env["ir.cron.trigger"]
         before = Trigger.search([("cron_id", "=", cron.id)])
