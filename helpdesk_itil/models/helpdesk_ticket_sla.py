@@ -66,12 +66,13 @@ class ClockChanges:
     def __init__(self, now):
         self.now = now
         self.vals = {}  # line: values
-        self.runs = {}  # line: starts a running interval
+        self.runs = []  # lines that start a running interval
         self.logged = []  # values of closed pause intervals
 
     def change(self, line, vals, run=False):
         self.vals.setdefault(line, {}).update(vals)
-        self.runs[line] = self.runs.get(line, False) or run
+        if run and line not in self.runs:
+            self.runs.append(line)
 
     def log_pause(self, line, start, stop, business_hours):
         self.logged.append(
@@ -440,7 +441,7 @@ class HelpdeskTicketSla(models.Model):
     def _apply_clock_changes(self, changes):
         """Create the intervals of `changes` in one go (the pauses that ended, the runs that
         start) and write each line once, with its new running interval if it has one."""
-        logged, runs = changes.logged, [line for line, run in changes.runs.items() if run]
+        logged, runs = changes.logged, changes.runs
         if logged or runs:
             intervals = (
                 self.env["helpdesk.ticket.sla.interval"]
